@@ -1,0 +1,49 @@
+# Blueprint Miner: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: install migrate demo run test test-fast lint bench bench-ingest lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/blueprint-miner migrate
+
+demo: migrate
+	$(BIN)/blueprint-miner demo
+
+run: demo
+	$(BIN)/blueprint-miner serve --host $(HOST) --port $(PORT)
+
+test: demo
+	$(BIN)/pytest
+
+test-fast: install
+	$(BIN)/pytest -m "not slow"
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: bench-ingest
+
+bench-ingest: install
+	$(BIN)/python bench/ingest.py
+
+# Re-pin every dependency after changing pyproject.toml.
+lock: install
+	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip freeze --all --exclude-editable | grep -v -e '^blueprint-miner' -e '^pip==' > requirements.lock
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""Blueprint Miner: service blueprints mined from event logs."""

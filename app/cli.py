@@ -1,0 +1,143 @@
+"""blueprint-miner: serve | migrate | keys create | ingest | demo."""
+
+import shutil
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from app.config import get_settings
+
+cli = typer.Typer(help="Blueprint Miner: service blueprints mined from event logs.", no_args_is_help=True)
+keys = typer.Typer(help="API keys.", no_args_is_help=True)
+cli.add_typer(keys, name="keys")
+console = Console(stderr=True)
+
+
+def _engine():
+    from app.db import make_engine
+
+    return make_engine(get_settings().resolved_database_url())
+
+
+@cli.command()
+def migrate() -> None:
+    """Bring the database to the latest schema."""
+    from app import migrate as migrations
+
+    engine = _engine()
+    migrations.upgrade(engine)
+    engine.dispose()
+    console.print("database is up to date")
+
+
+@cli.command()
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Migrate, then serve the API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from app.logging import configure_logging
+    from app.main import create_app
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    migrate()
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=True)
+
+
+@keys.command("create")
+def keys_create(workspace: Annotated[str, typer.Option(help="Workspace name (made if missing).")],
+                scope: Annotated[list[str], typer.Option(help="ingest, read, admin; repeatable.")] = None,
+                name: str = "") -> None:
+    """Create an API key and print it (it is stored only as a hash)."""
+    from app.auth import service as auth
+    from app.db import make_session_factory, transaction
+
+    engine = _engine()
+    with transaction(make_session_factory(engine)) as session:
+        key = auth.create_key(session, workspace=workspace, scopes=scope or list(auth.SCOPES), name=name)
+    engine.dispose()
+    console.print(f"API key for workspace {workspace!r} (scopes: {', '.join(scope or auth.SCOPES)}):")
+    print(key)
+
+
+@cli.command()
+def ingest(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+           source: Annotated[str, typer.Option(help="Source name (must exist in the workspace).")],
+           workspace: str = "demo", format: str | None = None, on_error: str = "reject",
+           object_type: str | None = None) -> None:
+    """Ingest a local file through the same service code as HTTP uploads, with a progress bar."""
+    from app.ingest.schemas import UploadOptions
+
+    options = UploadOptions(format=format, on_error=on_error, object_type=object_type)
+    upload = _run_local_upload(file, workspace=workspace, source_name=source, options=options)
+    console.print(f"upload {upload.id}: {upload.events_ingested} events stored, "
+                  f"{upload.events_duplicate} duplicates, {upload.cases} cases, {upload.rows_rejected} rows rejected")
+
+
+def _run_local_upload(file: Path, *, workspace: str, source_name: str, options):
+    from app.auth import repository as auth_repo
+    from app.db import make_session_factory, transaction
+    from app.ingest import jobs
+    from app.ingest.spool import Spooled
+    from app.sources import repository as source_repo
+
+    settings = get_settings()
+    engine = _engine()
+    factory = make_session_factory(engine)
+    with transaction(factory) as session:
+        ws = auth_repo.workspace_by_name(session, workspace)
+        found = ws and source_repo.by_name(session, workspace_id=ws.id, name=source_name)
+        if not found:
+            raise typer.BadParameter(f"no source {source_name!r} in workspace {workspace!r}")
+        ids = (ws.id, found.id)
+    settings.upload_dir.mkdir(parents=True, exist_ok=True)
+    spool = settings.upload_dir / f"upload-{uuid.uuid4().hex}"
+    shutil.copyfile(file, spool)
+    runner = jobs.UploadRunner(engine, factory, settings.model_copy(update={"async_upload_mb": 0}))
+    result: dict = {}
+
+    def work() -> None:
+        try:
+            upload, _ = jobs.submit_upload(runner, workspace_id=ids[0], source_id=ids[1], options=options,
+                                           spooled=Spooled(path=spool, filename=file.name,
+                                                           size=spool.stat().st_size))
+            result["upload"] = runner.run(upload.id)
+        except Exception as exc:  # reported below, after the progress bar closes
+            result["error"] = exc
+
+    _with_progress(threading.Thread(target=work), runner)
+    engine.dispose()
+    if "error" in result:
+        console.print(f"[red]upload failed:[/red] {getattr(result['error'], 'detail', result['error'])}")
+        raise typer.Exit(1)
+    return result["upload"]
+
+
+def _with_progress(thread: threading.Thread, runner) -> None:
+    columns = (TextColumn("[bold]ingesting"), BarColumn(), TextColumn("{task.completed:,.0f} rows"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("ingest", total=None)
+        thread.start()
+        while thread.is_alive():
+            bar.update(task, completed=max(runner.progress.values(), default=0))
+            time.sleep(0.2)
+        thread.join()
+
+
+@cli.command()
+def demo(folder: Path = Path("sample_logs/demo")) -> None:
+    """Load the demo (a workspace, its sources and logs) unless it is loaded already."""
+    from app.demo import load_demo
+
+    load_demo(folder, settings=get_settings(), console=console, run_upload=_run_local_upload)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,94 @@
+"""Engine, sessions and the transaction boundary: the one place that commits or rolls back."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+def import_models() -> None:
+    """Register every table on Base.metadata (for Alembic and the schema check)."""
+    from app.auth import models as _auth  # noqa: F401
+    from app.ingest import models as _ingest  # noqa: F401
+    from app.sources import models as _sources  # noqa: F401
+    from app.store import models as _store  # noqa: F401
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL lets readers go on while one upload writes; a large page cache keeps the
+    # random-keyed dedup index in memory during bulk inserts.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=60000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA cache_size=-262144")
+    cur.execute("PRAGMA temp_store=MEMORY")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`, with SQLite tuned for concurrent reads and bulk writes."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: commit when the block ends, roll back if it raises."""
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's session: committed after the endpoint returns, rolled back on error."""
+    with transaction(request.app.state.session_factory) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@contextmanager
+def job_transaction(engine: Engine) -> Iterator[Session]:
+    """A job's unit of work on a connection of its own.
+
+    A job may set session.info["invalidate_connection"] (the SQLite writer does, after attaching
+    its staging file, which cannot be detached inside a transaction): the connection is then
+    closed instead of going back to the pool."""
+    with engine.connect() as conn:
+        session = Session(bind=conn, expire_on_commit=False, autoflush=False)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            invalidate = session.info.get("invalidate_connection")
+            session.close()
+            if invalidate:
+                conn.invalidate()

@@ -1,0 +1,52 @@
+"""Load the demo from sample_logs/demo/manifest.json, once: a re-run adds nothing."""
+
+import json
+from pathlib import Path
+
+from app.auth import service as auth
+from app.config import Settings
+from app.db import make_engine, make_session_factory, transaction
+from app.ingest.schemas import UploadOptions
+from app.sources import repository as sources
+from app.sources.models import Source
+from app.sources.schemas import Mapping
+from app.store import repository as events
+
+
+def load_demo(folder: Path, *, settings: Settings, console, run_upload) -> None:
+    manifest = json.loads((folder / "manifest.json").read_text())
+    workspace = manifest["workspace"]
+    engine = make_engine(settings.resolved_database_url())
+    factory = make_session_factory(engine)
+    with transaction(factory) as session:
+        ws = auth.ensure_workspace(session, workspace)
+        printed = _demo_key(session, settings, workspace)
+        todo = []
+        for spec in manifest["sources"]:
+            source = sources.by_name(session, workspace_id=ws.id, name=spec["name"])
+            if source is None:
+                source = sources.add(session, Source(
+                    workspace_id=ws.id, name=spec["name"], system=spec["system"],
+                    timezone=spec.get("timezone", "UTC"),
+                    mapping=Mapping(**spec["mapping"]).model_dump(exclude_defaults=True)))
+            if not events.source_stats(session, source_id=source.id)["uploads"]:
+                todo += [(spec["name"], folder / f) for f in spec["files"]]
+    engine.dispose()
+    for source_name, path in todo:
+        upload = run_upload(path, workspace=workspace, source_name=source_name, options=UploadOptions())
+        console.print(f"demo: {path.name} -> source {source_name!r}: {upload.events_ingested} events")
+    console.print(f"demo workspace {workspace!r} is loaded; its API key: {printed}")
+
+
+def _demo_key(session, settings: Settings, workspace: str) -> str:
+    """The bootstrap key if set, else a demo key made once and kept in data_dir (keys are stored hashed)."""
+    key = settings.bootstrap_api_key
+    kept = settings.data_dir / "demo-api-key"
+    if not key and kept.exists():
+        key = kept.read_text().strip()
+    key = auth.create_key(session, workspace=workspace, scopes=list(auth.SCOPES), name="demo", key=key)
+    if not settings.bootstrap_api_key:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(key + "\n")
+        kept.chmod(0o600)
+    return key

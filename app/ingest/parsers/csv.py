@@ -1,0 +1,155 @@
+"""CSV (any delimiter, declared or detected encoding) read in streamed Arrow batches."""
+
+import codecs
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from app.errors import InvalidInput, UnprocessableEvents
+from app.ingest.parsers import RawBatch
+
+_DELIMITERS = (",", ";", "\t", "|")
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def _encoding(head: bytes, declared: str | None) -> tuple[str, int]:
+    """The encoding and the BOM length to skip."""
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return name, len(bom)
+    if declared:
+        try:
+            codecs.lookup(declared)
+        except LookupError as exc:
+            raise InvalidInput(f"unknown encoding {declared!r}") from exc
+        return declared, 0
+    return "utf-8", 0
+
+
+def _header(path: Path, *, encoding: str, bom: int, max_line: int) -> str:
+    with open(path, "rb") as f:
+        f.seek(bom)
+        head = f.read(max_line + 1)
+    if not head.strip():
+        raise InvalidInput("the file is empty")
+    cut = head.find(b"\n") if encoding.startswith("utf-8") or encoding in ("latin-1", "cp1252") else -1
+    if cut < 0 and len(head) > max_line:
+        raise InvalidInput(f"the header line is longer than {max_line >> 20} MB; is this a CSV file?")
+    raw = head if cut < 0 else head[:cut]
+    try:
+        text = raw.decode(encoding, errors="strict")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"the header is not valid {encoding} (byte {exc.start}); pass ?encoding=") from exc
+    return text.splitlines()[0] if text else ""
+
+
+def _delimiter(header: str, declared: str | None) -> str:
+    if declared:
+        if len(declared) != 1:
+            raise InvalidInput("delimiter must be one character")
+        return declared
+    counts = {d: header.count(d) for d in _DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _locate_bad_utf8(path: Path, bom: int) -> tuple[int, int]:
+    """The 1-based data row and byte offset of the first invalid UTF-8 sequence."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, lines = bom, 0
+    with open(path, "rb") as f:
+        f.seek(bom)
+        while chunk := f.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return lines + chunk[:exc.start].count(b"\n"), offset + exc.start
+            lines += chunk.count(b"\n")
+            offset += len(chunk)
+    return lines, offset
+
+
+def read_csv(path: Path, *, delimiter: str | None, encoding: str | None, max_line: int,
+             max_columns: int, batch_rows: int) -> Iterator[RawBatch]:
+    """Stream the CSV as batches of string columns (empty cells are null)."""
+    with open(path, "rb") as f:
+        head = f.read(4)
+    enc, bom = _encoding(head, encoding)
+    header = _header(path, encoding=enc, bom=bom, max_line=max_line)
+    sep = _delimiter(header, delimiter)
+    names = next(csv.reader([header], delimiter=sep), [])  # the header alone, with quoting rules
+    if len(names) > max_columns:
+        raise InvalidInput(f"the file has {len(names)} columns; at most {max_columns} are accepted")
+    if len(set(names)) != len(names):
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        raise InvalidInput(f"the header repeats column names: {dupes}")
+    bad_rows: list[dict] = []
+
+    def on_invalid(row) -> str:
+        bad_rows.append({"row": (row.number - 1) if row.number else None, "column": None,
+                         "message": f"expected {row.expected_columns} fields, found {row.actual_columns}"})
+        return "skip"
+
+    reader = _open(path, enc, sep, names, max_line, on_invalid)
+    yield from _batches(reader, path, bom, batch_rows, bad_rows)
+
+
+def _open(path, enc, sep, names, max_line, on_invalid):
+    try:
+        return pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(encoding=enc, block_size=max_line, use_threads=True),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True,
+                                             invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 null_values=[""], strings_can_be_null=True,
+                                                 quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise _arrow_error(exc, path, 0) from exc
+
+
+def _batches(reader, path: Path, bom: int, batch_rows: int, bad_rows: list[dict]) -> Iterator[RawBatch]:
+    pending, count, row = [], 0, 1
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            break
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            raise _arrow_error(exc, path, bom) from exc
+        pending.append(batch)
+        count += batch.num_rows
+        if count >= batch_rows:
+            row = yield from _emit(pending, row, bad_rows)
+            pending, count = [], 0
+    if pending or bad_rows:
+        yield from _emit(pending, row, bad_rows)
+
+
+def _emit(pending, row: int, bad_rows: list[dict]):
+    table = pa.Table.from_batches(pending) if pending else None
+    n = table.num_rows if table is not None else 0
+    skipped = sorted(e["row"] for e in bad_rows if e["row"])
+    # Valid rows are numbered around the skipped ones; skipped rows come back as errors.
+    rows = np.arange(row, row + n + len(skipped), dtype=np.int64)
+    rows = rows[~np.isin(rows, skipped)][:n] if skipped else rows[:n]
+    frame = table.to_pandas() if table is not None else None
+    yield RawBatch(frame=frame, rows=rows, errors=list(bad_rows))
+    bad_rows.clear()
+    return (int(rows[-1]) + 1) if n else row + len(skipped)
+
+
+def _arrow_error(exc: Exception, path: Path, bom: int) -> Exception:
+    text = str(exc)
+    if "UTF8" in text or "utf-8" in text.lower() or isinstance(exc, UnicodeDecodeError):
+        row, offset = _locate_bad_utf8(path, bom)
+        return InvalidInput(f"the file is not valid UTF-8 (row {row}, byte {offset}); declare its "
+                            "encoding with ?encoding= (e.g. latin-1, cp1252)",
+                            errors=[{"row": row, "column": None, "message": "invalid UTF-8"}])
+    if "straddling" in text or "block size" in text:
+        return InvalidInput("a row is longer than the longest line accepted; is the file a CSV?")
+    return UnprocessableEvents(f"cannot parse the CSV file: {text[:300]}")

@@ -1,0 +1,53 @@
+"""From a stored file to canonical batches: inflate, detect, guard, parse."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from app.config import Settings
+from app.ingest.files import detect_format, gunzip_guarded, is_gzip, open_text_probe, refuse_dtd
+from app.ingest.parsers import RawBatch
+from app.ingest.parsers.csv import read_csv
+from app.ingest.parsers.tabular import frame_batches, read_jsonl, read_parquet
+from app.ingest.schemas import UploadOptions
+
+
+def prepare(path: Path, *, filename: str, options: UploadOptions, settings: Settings) -> tuple[Path, str]:
+    """Inflate a gzip upload (guarded) and tell its format; returns the readable path and format."""
+    readable = path
+    if is_gzip(path):
+        readable = gunzip_guarded(path, path.with_name(path.name + ".raw"),
+                                  max_ratio=settings.max_decompression_ratio,
+                                  max_bytes=settings.max_decompressed_mb << 20)
+    head = open_text_probe(readable)
+    fmt = detect_format(filename, head, options.format)
+    if fmt in ("xes", "ocel-xml"):
+        refuse_dtd(readable)
+    return readable, fmt
+
+
+def read_batches(path: Path, fmt: str, *, options: UploadOptions, settings: Settings) -> Iterator[RawBatch]:
+    """The file's rows in numbered batches of about `insert_chunk_rows`."""
+    rows, max_line = settings.insert_chunk_rows, settings.max_line_mb << 20
+    if fmt == "csv":
+        return read_csv(path, delimiter=options.delimiter, encoding=options.encoding, max_line=max_line,
+                        max_columns=settings.max_columns, batch_rows=rows)
+    if fmt == "parquet":
+        return read_parquet(path, max_columns=settings.max_columns, batch_rows=rows)
+    if fmt == "jsonl":
+        return read_jsonl(path, max_line=max_line, max_columns=settings.max_columns, batch_rows=rows)
+    from app.mining.readers import read_ocel_frame, read_xes_frame
+
+    if fmt == "xes":
+        frame = read_xes_frame(path)
+    else:
+        frame = read_ocel_frame(path, fmt=fmt, object_type=options.object_type,
+                                resource_object_type=options.resource_object_type)
+    _check_width(len(frame.columns), settings.max_columns)
+    return frame_batches(frame, rows)
+
+
+def _check_width(columns: int, limit: int) -> None:
+    from app.errors import InvalidInput
+
+    if columns > limit:
+        raise InvalidInput(f"the events have {columns} attributes; at most {limit} are accepted")

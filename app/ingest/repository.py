@@ -1,0 +1,40 @@
+"""SQL for uploads."""
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.ingest.models import Upload
+
+
+def get(session: Session, *, workspace_id: int, upload_id: int) -> Upload | None:
+    return session.scalars(select(Upload).where(Upload.id == upload_id,
+                                                Upload.workspace_id == workspace_id)).first()
+
+
+def get_any(session: Session, upload_id: int) -> Upload | None:
+    return session.get(Upload, upload_id)
+
+
+def list_for_source(session: Session, *, source_id: int) -> list[Upload]:
+    return list(session.scalars(select(Upload).where(Upload.source_id == source_id).order_by(Upload.id.desc())))
+
+
+def add(session: Session, upload: Upload) -> Upload:
+    session.add(upload)
+    session.flush()
+    return upload
+
+
+def delete(session: Session, upload: Upload) -> None:
+    session.delete(upload)
+    session.flush()
+
+
+def with_status(session: Session, statuses: tuple[str, ...]) -> list[Upload]:
+    return list(session.scalars(select(Upload).where(Upload.status.in_(statuses)).order_by(Upload.id)))
+
+
+def fail_interrupted(session: Session, *, detail: str) -> int:
+    """Mark uploads that were running when the server stopped as failed."""
+    return session.execute(update(Upload).where(Upload.status == "running")
+                           .values(status="failed", detail=detail)).rowcount

@@ -1,0 +1,67 @@
+"""The uploads API contract."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class OnError(StrEnum):
+    reject = "reject"
+    skip = "skip"
+
+
+class UploadOptions(BaseModel):
+    """Query parameters of an upload."""
+
+    format: str | None = None
+    on_error: OnError = OnError.reject
+    delimiter: str | None = None
+    encoding: str | None = None
+    object_type: str | None = None
+    resource_object_type: str | None = None
+
+
+class RowError(BaseModel):
+    row: int | None = Field(description="1-based row (event) number in the file; null for the whole file")
+    column: str | None
+    message: str
+
+
+class UploadOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    source_id: int
+    kind: str
+    filename: str
+    format: str
+    status: str = Field(description="queued, running, succeeded or failed")
+    size_bytes: int
+    rows_read: int
+    events_ingested: int
+    events_duplicate: int
+    cases: int
+    rows_rejected: int
+    errors: list[RowError]
+    detail: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class PushedEvent(BaseModel):
+    """An event pushed by a system: canonical field names, extra fields go to attributes."""
+
+    model_config = ConfigDict(extra="allow")
+
+    case_id: Any = None
+    activity: Any = None
+    timestamp: Any = None
+    start_timestamp: Any = None
+    resource: Any = None
+    role: Any = None
+    lifecycle: Any = None
+    event_id: Any = None
+    attributes: dict[str, Any] | None = None

@@ -1,0 +1,168 @@
+"""Ingest: turn an upload's rows into stored canonical events, whole or not at all."""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.errors import NotFound, UnprocessableEvents
+from app.ingest import repository
+from app.ingest.mapping import resolve
+from app.ingest.models import Upload
+from app.ingest.normalize import canonicalize
+from app.ingest.parsers import RawBatch, numbered
+from app.ingest.pipeline import prepare, read_batches
+from app.ingest.schemas import OnError, PushedEvent, UploadOptions
+from app.sources import service as sources
+from app.sources.models import Source
+from app.store import repository as events
+from app.store.writer import event_writer
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Tally:
+    rows_read: int = 0
+    valid: int = 0
+    rows_rejected: int = 0
+    errors: list[dict] = field(default_factory=list)
+    cases: set = field(default_factory=set)
+
+
+def get_upload(session: Session, *, workspace_id: int, upload_id: int) -> Upload:
+    upload = repository.get(session, workspace_id=workspace_id, upload_id=upload_id)
+    if upload is None:
+        raise NotFound(f"no upload {upload_id}")
+    return upload
+
+
+def list_uploads(session: Session, *, workspace_id: int, source_id: int) -> list[Upload]:
+    source = sources.get_source(session, workspace_id=workspace_id, source_id=source_id)
+    return repository.list_for_source(session, source_id=source.id)
+
+
+def delete_upload(session: Session, *, workspace_id: int, upload_id: int) -> int:
+    """Remove the upload and exactly the events it added; returns how many events went."""
+    upload = get_upload(session, workspace_id=workspace_id, upload_id=upload_id)
+    if upload.status in ("queued", "running"):
+        from app.errors import Conflict
+
+        raise Conflict(f"upload {upload_id} is {upload.status}; delete it once it has finished")
+    removed = events.delete_upload_events(session, upload_id=upload.id)
+    repository.delete(session, upload)
+    return removed
+
+
+def new_upload(session: Session, *, workspace_id: int, source: Source, kind: str, filename: str,
+               size: int, spool_path: Path | None, options: UploadOptions) -> Upload:
+    return repository.add(session, Upload(
+        workspace_id=workspace_id, source_id=source.id, kind=kind, filename=filename, size_bytes=size,
+        spool_path=str(spool_path) if spool_path else None, options=options.model_dump(exclude_none=True),
+        status="queued", errors=[]))
+
+
+def ingest_file(session: Session, *, upload: Upload, settings: Settings, progress: Progress) -> Upload:
+    """Parse the upload's spooled file and store its events in the session's transaction."""
+    options = UploadOptions(**upload.options)
+    readable, fmt = prepare(Path(upload.spool_path), filename=upload.filename, options=options,
+                            settings=settings)
+    upload.format = fmt
+    batches = read_batches(readable, fmt, options=options, settings=settings)
+    try:
+        return _store(session, upload=upload, batches=batches, options=options, settings=settings,
+                      progress=progress)
+    finally:
+        if readable != Path(upload.spool_path):
+            readable.unlink(missing_ok=True)
+
+
+def ingest_pushed(session: Session, *, upload: Upload, items: list[PushedEvent], settings: Settings) -> Upload:
+    """Store events pushed as JSON, with the same validation and idempotency as files."""
+    records = []
+    for item in items:
+        extra = dict(item.model_extra or {})
+        record = item.model_dump(exclude={"attributes"}, exclude_none=False)
+        record = {k: v for k, v in record.items() if k in PushedEvent.model_fields}
+        records.append({**(item.attributes or {}), **extra, **record})
+    frame = pd.DataFrame.from_records(records)
+    frame = frame.drop(columns=[c for c in frame.columns if frame[c].isna().all() and c in
+                                PushedEvent.model_fields and c not in ("case_id", "activity", "timestamp")])
+    upload.format = "json"
+    return _store(session, upload=upload, batches=[numbered(frame, 1)], options=UploadOptions(),
+                  settings=settings, progress=lambda n: None, mapping=_PUSH_MAPPING)
+
+
+_PUSH_MAPPING = {f: f for f in ("case_id", "activity", "timestamp", "start_timestamp", "resource", "role",
+                                "lifecycle", "event_id")}
+
+
+def _store(session: Session, *, upload: Upload, batches: Iterable[RawBatch], options: UploadOptions,
+           settings: Settings, progress: Progress, mapping: dict | None = None) -> Upload:
+    source = session.get(Source, upload.source_id)
+    writer = event_writer(session, staging_dir=settings.staging_dir,
+                          ids=(upload.workspace_id, upload.source_id, upload.id))
+    tally, resolved = Tally(), None
+    try:
+        for batch in batches:
+            if batch.frame is None or not len(batch.frame):
+                tally.errors += batch.errors
+                tally.rows_rejected += len(batch.errors)
+                continue
+            if resolved is None:
+                explicit = mapping if mapping is not None else source.mapping
+                present = [c for c in batch.frame.columns if c in _PUSH_MAPPING] if mapping else None
+                resolved = resolve({k: v for k, v in explicit.items() if present is None or v in present},
+                                   [str(c) for c in batch.frame.columns])
+            canon = canonicalize(batch, resolved, zone=source.timezone, max_errors=settings.max_reported_errors)
+            _count(tally, canon, batch, settings.max_reported_errors)
+            if canon.table is not None and canon.table.num_rows and (
+                    options.on_error == OnError.skip or not tally.rows_rejected):
+                writer.add(canon.table)
+            progress(tally.rows_read)
+        _check_outcome(tally, options)
+        session.info["invalidate_connection"] = True
+        inserted = writer.finish(progress=lambda n: None)
+    finally:
+        writer.close()
+    return _succeeded(upload, tally, inserted)
+
+
+def _count(tally: Tally, canon, batch: RawBatch, limit: int) -> None:
+    tally.rows_read += len(batch.frame) + len(batch.errors)
+    tally.rows_rejected += canon.bad_rows
+    tally.valid += canon.table.num_rows if canon.table is not None else 0
+    if len(tally.errors) < limit:
+        tally.errors = (tally.errors + canon.errors)[:limit]
+    if canon.cases is not None:
+        tally.cases.update(np.asarray(canon.cases).tolist())
+
+
+def _check_outcome(tally: Tally, options: UploadOptions) -> None:
+    if tally.rows_read == 0:
+        raise UnprocessableEvents("the file holds no events (it has a header or structure but no rows)")
+    if tally.rows_rejected and options.on_error == OnError.reject:
+        raise UnprocessableEvents(
+            f"{tally.rows_rejected} of {tally.rows_read} rows are invalid; nothing was stored "
+            "(fix them, or re-send with on_error=skip to store the valid rows)",
+            errors=tally.errors, rows_rejected=tally.rows_rejected, rows_read=tally.rows_read)
+    if tally.valid == 0:
+        raise UnprocessableEvents(f"none of the {tally.rows_read} rows is a valid event; nothing was stored",
+                                  errors=tally.errors, rows_rejected=tally.rows_rejected)
+
+
+def _succeeded(upload: Upload, tally: Tally, inserted: int) -> Upload:
+    upload.status = "succeeded"
+    upload.rows_read = tally.rows_read
+    upload.events_ingested = inserted
+    upload.events_duplicate = tally.valid - inserted
+    upload.cases = len(tally.cases)
+    upload.rows_rejected = tally.rows_rejected
+    upload.errors = tally.errors
+    upload.finished_at = datetime.now(UTC)
+    return upload

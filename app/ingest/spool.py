@@ -1,0 +1,102 @@
+"""Receive a multipart upload straight to disk, never holding the body in memory."""
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from python_multipart import MultipartParser
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import parse_options_header
+from starlette.requests import Request
+
+from app.errors import InvalidInput, PayloadTooLarge
+
+
+@dataclass
+class Spooled:
+    path: Path
+    filename: str
+    size: int
+
+
+class _FilePart:
+    """Callbacks for python-multipart: the part named `file` is written to `dest`."""
+
+    def __init__(self, dest: Path) -> None:
+        self.dest = dest
+        self.out = None
+        self.headers: dict[bytes, bytes] = {}
+        self._name = b""
+        self._value = b""
+        self.current_is_file = False
+        self.filename: str | None = None
+        self.size = 0
+
+    def on_part_begin(self) -> None:
+        self.headers = {}
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._name += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._value += data[start:end]
+
+    def on_header_end(self) -> None:
+        self.headers[self._name.lower()] = self._value
+        self._name = self._value = b""
+
+    def on_headers_finished(self) -> None:
+        _, params = parse_options_header(self.headers.get(b"content-disposition", b""))
+        self.current_is_file = params.get(b"name") == b"file" and self.out is None
+        if self.current_is_file:
+            self.filename = (params.get(b"filename") or b"upload").decode(errors="replace")
+            self.out = open(self.dest, "wb")
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if self.current_is_file:
+            self.out.write(data[start:end])
+            self.size += end - start
+
+    def on_part_end(self) -> None:
+        if self.current_is_file:
+            self.out.close()
+            self.current_is_file = False
+
+
+async def receive_file(request: Request, *, directory: Path, max_bytes: int) -> Spooled:
+    """Stream the multipart field `file` of `request` into `directory`; 413 beyond `max_bytes`."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise PayloadTooLarge(f"the upload is {int(declared) >> 20} MB; the limit is {max_bytes >> 20} MB")
+    ctype, params = parse_options_header(request.headers.get("content-type", ""))
+    if ctype != b"multipart/form-data" or b"boundary" not in params:
+        raise InvalidInput("send the file as multipart/form-data in a field named 'file'")
+    directory.mkdir(parents=True, exist_ok=True)
+    part = _FilePart(directory / f"upload-{uuid.uuid4().hex}")
+    parser = MultipartParser(params[b"boundary"], callbacks={
+        name: getattr(part, name) for name in ("on_part_begin", "on_header_field", "on_header_value",
+                                               "on_header_end", "on_headers_finished", "on_part_data",
+                                               "on_part_end")})
+    received = 0
+    try:
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > max_bytes:
+                raise PayloadTooLarge(f"the upload exceeds the limit of {max_bytes >> 20} MB")
+            parser.write(chunk)
+        parser.finalize()
+    except MultipartParseError as exc:
+        _discard(part)
+        raise InvalidInput(f"malformed multipart body: {exc}") from exc
+    except BaseException:
+        _discard(part)
+        raise
+    if part.filename is None:
+        raise InvalidInput("no multipart field named 'file' in the request")
+    return Spooled(path=part.dest, filename=part.filename, size=part.size)
+
+
+def _discard(part: _FilePart) -> None:
+    if part.out is not None:
+        part.out.close()
+    part.dest.unlink(missing_ok=True)

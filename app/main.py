@@ -1,0 +1,50 @@
+"""The application factory: routers, error handler, lifespan; no logic."""
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.auth import service as auth
+from app.config import Settings, get_settings
+from app.db import make_engine, make_session_factory, transaction
+from app.errors import install_error_handlers
+from app.ingest.endpoints import router as ingest_router
+from app.ingest.jobs import UploadRunner
+from app.sources.endpoints import router as sources_router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = make_engine(settings.resolved_database_url())
+    factory = make_session_factory(engine)
+    runner = UploadRunner(engine, factory, settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        for folder in (settings.upload_dir, settings.staging_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        if settings.bootstrap_api_key:
+            with transaction(factory) as session:
+                auth.create_key(session, workspace=settings.bootstrap_workspace, scopes=list(auth.SCOPES),
+                                name="bootstrap", key=settings.bootstrap_api_key)
+        runner.start()
+        yield
+        runner.stop()
+        engine.dispose()
+
+    app = FastAPI(title="Blueprint Miner", version="0.1.0", lifespan=lifespan,
+                  description="Service blueprints mined from the event logs of CRM, ticketing and "
+                              "operations systems.",
+                  license_info={"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"})
+    app.state.settings, app.state.engine, app.state.session_factory = settings, engine, factory
+    app.state.uploads = runner
+    install_error_handlers(app)
+    app.include_router(sources_router)
+    app.include_router(ingest_router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict:
+        """Liveness: no key needed."""
+        return {"status": "ok"}
+
+    return app

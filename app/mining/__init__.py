@@ -1,0 +1,1 @@
+"""Process discovery: the only package that imports pm4py."""

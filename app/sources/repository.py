@@ -1,0 +1,31 @@
+"""SQL for sources."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.sources.models import Source
+
+
+def get(session: Session, *, workspace_id: int, source_id: int) -> Source | None:
+    return session.scalars(select(Source).where(Source.id == source_id,
+                                                Source.workspace_id == workspace_id)).first()
+
+
+def by_name(session: Session, *, workspace_id: int, name: str) -> Source | None:
+    return session.scalars(select(Source).where(Source.name == name,
+                                                Source.workspace_id == workspace_id)).first()
+
+
+def list_all(session: Session, *, workspace_id: int) -> list[Source]:
+    return list(session.scalars(select(Source).where(Source.workspace_id == workspace_id).order_by(Source.id)))
+
+
+def add(session: Session, source: Source) -> Source:
+    session.add(source)
+    session.flush()
+    return source
+
+
+def delete(session: Session, source: Source) -> None:
+    session.delete(source)
+    session.flush()

@@ -1,0 +1,100 @@
+"""The sources API contract."""
+
+from datetime import datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class SystemKind(StrEnum):
+    ticketing = "ticketing"
+    crm = "crm"
+    ops = "ops"
+    other = "other"
+
+
+class Mapping(BaseModel):
+    """Which column of the source's files holds each canonical field.
+
+    Unset fields default to the XES standard keys (`case:concept:name`, `concept:name`,
+    `time:timestamp`, `org:resource`, `org:role` or else `org:group`, `lifecycle:transition`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    case_id: str | None = None
+    activity: str | list[str] | None = Field(
+        default=None, description="One column, or several joined by activity_separator.")
+    timestamp: str | None = None
+    start_timestamp: str | None = None
+    resource: str | None = None
+    role: str | None = None
+    lifecycle: str | None = None
+    event_id: str | None = Field(default=None, description="A column of stable event ids (idempotency key).")
+    timestamp_format: str | None = Field(
+        default=None, description="strftime format, or 'epoch_s' / 'epoch_ms'; default ISO 8601.")
+    activity_separator: str = "+"
+
+    @field_validator("activity")
+    @classmethod
+    def _activity_not_empty(cls, v):
+        if isinstance(v, list) and not v:
+            raise ValueError("activity needs at least one column")
+        return v
+
+
+def _check_zone(v: str) -> str:
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {v!r} (use an IANA name such as 'Europe/Rome')") from exc
+    return v
+
+
+class SourceCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    system: SystemKind = SystemKind.other
+    timezone: str = Field(default="UTC", description="Zone of naive timestamps in this source's files.")
+    mapping: Mapping = Field(default_factory=Mapping)
+
+    _zone = field_validator("timezone")(_check_zone)
+
+
+class SourceUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    system: SystemKind | None = None
+    timezone: str | None = None
+    mapping: Mapping | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v):
+        return None if v is None else _check_zone(v)
+
+
+class SourceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    system: SystemKind
+    timezone: str
+    mapping: Mapping
+    created_at: datetime
+    updated_at: datetime
+
+
+class SourceStats(BaseModel):
+    source_id: int
+    events: int
+    cases: int
+    activities: int
+    resources: int
+    first_timestamp: datetime | None
+    last_timestamp: datetime | None
+    uploads: int
+    last_ingest_at: datetime | None

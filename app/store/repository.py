@@ -1,0 +1,44 @@
+"""SQL over the events table (bulk writes are in writer.py)."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from app.ingest.models import Upload
+from app.store.models import Event
+
+
+def _from_us(value: int | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value / 1e6, tz=UTC)
+
+
+def source_stats(session: Session, *, source_id: int) -> dict[str, Any]:
+    """Events, cases, activities, resources and time span of one source."""
+    row = session.execute(
+        select(func.count(), func.count(Event.case_id.distinct()), func.count(Event.activity.distinct()),
+               func.count(Event.resource.distinct()), func.min(Event.timestamp), func.max(Event.timestamp))
+        .where(Event.source_id == source_id)).one()
+    uploads = session.execute(
+        select(func.count(), func.max(Upload.finished_at))
+        .where(Upload.source_id == source_id, Upload.status == "succeeded")).one()
+    return {"events": row[0], "cases": row[1], "activities": row[2], "resources": row[3],
+            "first_timestamp": _from_us(row[4]), "last_timestamp": _from_us(row[5]),
+            "uploads": uploads[0], "last_ingest_at": uploads[1]}
+
+
+def count_events(session: Session, *, workspace_id: int | None = None) -> int:
+    query = select(func.count()).select_from(Event)
+    if workspace_id is not None:
+        query = query.where(Event.workspace_id == workspace_id)
+    return session.scalar(query) or 0
+
+
+def delete_upload_events(session: Session, *, upload_id: int) -> int:
+    return session.execute(delete(Event).where(Event.upload_id == upload_id)).rowcount
+
+
+def delete_source_events(session: Session, *, source_id: int) -> None:
+    session.execute(delete(Event).where(Event.source_id == source_id))
+    session.execute(delete(Upload).where(Upload.source_id == source_id))
