@@ -133,9 +133,10 @@ def _with_progress(thread: threading.Thread, runner) -> None:
 
 @cli.command()
 def demo(folder: Path = Path("sample_logs/demo")) -> None:
-    """Load the demo (a workspace, its sources and logs) unless it is loaded already."""
+    """Migrate, then load the demo (a workspace, its sources and logs) unless it is loaded already."""
     from app.demo import load_demo
 
+    migrate()
     load_demo(folder, settings=get_settings(), console=console, run_upload=_run_local_upload)
 
 

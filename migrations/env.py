@@ -1,6 +1,7 @@
 """Alembic environment: the database URL comes from Settings unless the caller passed a connection."""
 
 from alembic import context
+
 from app.config import get_settings
 from app.db import Base, import_models, make_engine
 

@@ -5,6 +5,8 @@ import re
 import zlib
 from pathlib import Path
 
+import numpy as np
+
 from app.errors import InvalidInput, PayloadTooLarge, UnsupportedFormat
 
 FORMATS = ("csv", "xes", "parquet", "jsonl", "ocel-json", "ocel-xml")
@@ -28,7 +30,8 @@ def detect_format(filename: str, head: bytes, declared: str | None) -> str:
     if name.endswith(".json"):
         return "ocel-json" if b'"objectTypes"' in head or b'"objects"' in head else "jsonl"
     if name.endswith(".xml"):
-        return "ocel-xml" if b"<log" not in head else "xes"
+        # OCEL 2.0 XML and XES both have a <log> root; OCEL declares its object types first.
+        return "ocel-xml" if b"<object-types" in head or b"<objects" in head else "xes"
     if head.startswith(b"PAR1"):
         return "parquet"
     raise UnsupportedFormat(
@@ -42,7 +45,17 @@ def is_gzip(path: Path) -> bool:
 
 
 def gunzip_guarded(src: Path, dest: Path, *, max_ratio: int, max_bytes: int) -> Path:
-    """Inflate `src` into `dest`, refusing bombs (ratio or size) and truncated streams."""
+    """Inflate `src` into `dest`, refusing bombs (ratio or size) and truncated streams.
+
+    On any refusal the partly inflated `dest` is removed: it may be as large as `max_bytes`."""
+    try:
+        return _gunzip(src, dest, max_ratio=max_ratio, max_bytes=max_bytes)
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
+
+
+def _gunzip(src: Path, dest: Path, *, max_ratio: int, max_bytes: int) -> Path:
     compressed = max(src.stat().st_size, 1)
     written = 0
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
@@ -54,9 +67,7 @@ def gunzip_guarded(src: Path, dest: Path, *, max_ratio: int, max_bytes: int) -> 
                     written += len(data)
                     # Small files may legitimately inflate a lot (headers, repeated keys): allow 64 MB.
                     if written > max_bytes or (written > (64 << 20) and written > compressed * max_ratio):
-                        raise PayloadTooLarge(
-                            f"the gzip stream inflates beyond {'the size limit' if written > max_bytes else f'{max_ratio}x its size'}"
-                            " (a decompression bomb?); refused")
+                        raise _bomb(written > max_bytes, max_bytes, max_ratio)
                     fout.write(data)
                     if not inflater.unconsumed_tail:
                         break
@@ -72,20 +83,57 @@ def gunzip_guarded(src: Path, dest: Path, *, max_ratio: int, max_bytes: int) -> 
     return dest
 
 
+def _bomb(over_size: bool, max_bytes: int, max_ratio: int) -> PayloadTooLarge:
+    limit = f"{max_bytes >> 20} MB (max_decompressed_mb)" if over_size else f"{max_ratio}x its compressed size"
+    return PayloadTooLarge(f"the gzip stream inflates beyond {limit}; a decompression bomb? refused")
+
+
+def first_long_line(path: Path, max_line: int) -> int | None:
+    """The 1-based number of the first line longer than `max_line` bytes, scanning in chunks."""
+    line, start, offset = 1, 0, 0  # `start`: file offset where the current line begins
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK * 8):
+            ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10) + offset
+            if len(ends):
+                lengths = np.diff(np.concatenate(([start], ends + 1))) - 1
+                long = np.flatnonzero(lengths > max_line)
+                if len(long):
+                    return line + int(long[0])
+                line, start = line + len(ends), int(ends[-1]) + 1
+            offset += len(chunk)
+            if offset - start > max_line:
+                return line
+    return None
+
+
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+_PROLOG_MAX = 1 << 16
+_QUIET = re.compile(rb"<!--.*?-->|<\?.*?\?>", re.DOTALL)
 
 
 def refuse_dtd(path: Path) -> None:
     """Refuse XML whose prolog declares a DTD: no entity expansion, no external entities (XXE)."""
     with open(path, "rb") as f:
-        head = f.read(1 << 16)
-    if head.startswith(b"\xef\xbb\xbf"):
-        head = head[3:]
-    # A DTD may only stand before the root element; stop looking at the first real tag.
-    prolog = re.split(rb"<(?![?!])", head, maxsplit=1)[0]
-    if _DTD.search(prolog) or (len(prolog) == len(head) and _DTD.search(head)):
+        raw = f.read(_PROLOG_MAX)
+    # A DTD may only stand before the root element: drop comments and processing instructions
+    # (which may hold a fake '<tag'), then stop looking at the first real tag.
+    prolog, *root = re.split(rb"<(?!!)", _QUIET.sub(b"", _xml_head(raw)), maxsplit=1)
+    if _DTD.search(prolog):
         raise InvalidInput("XML with a DOCTYPE or entity declarations is refused (entity expansion and "
                            "external entities are disabled); remove the DTD")
+    if not root and len(raw) == _PROLOG_MAX:
+        raise InvalidInput(f"the XML prolog (everything before the root element) is longer than "
+                           f"{_PROLOG_MAX >> 10} KB; refused")
+
+
+def _xml_head(head: bytes) -> bytes:
+    """The head as UTF-8-comparable bytes: BOMs dropped, UTF-16 decoded (so a DTD cannot hide)."""
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if head.startswith(bom):
+            return head[len(bom):] if codec == "utf-8" else head[len(bom):].decode(codec, "replace").encode()
+    if head[:4] in (b"<\x00?\x00", b"\x00<\x00?"):
+        return head.decode("utf-16-le" if head[0] else "utf-16-be", "replace").encode()
+    return head
 
 
 def open_text_probe(path: Path, size: int = 1 << 16) -> bytes:

@@ -31,8 +31,14 @@ class UploadRunner:
     def start(self) -> None:
         """Fail uploads a crash interrupted, re-queue acknowledged ones, start the worker."""
         with transaction(self.factory) as session:
+            interrupted = repository.with_status(session, ("running",))
             failed = repository.fail_interrupted(session, detail=INTERRUPTED)
             queued = [u.id for u in repository.with_status(session, ("queued",))]
+        for upload in interrupted:
+            self._discard_spool(upload.id)
+        # No job runs yet: any staging file left is from a job a crash interrupted.
+        for leftover in self.settings.staging_dir.glob("stage-*"):
+            leftover.unlink(missing_ok=True)
         if failed:
             log.warning("uploads interrupted by a restart marked failed", extra={"count": failed})
         self._thread = threading.Thread(target=self._work, name="upload-worker", daemon=True)

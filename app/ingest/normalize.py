@@ -64,6 +64,7 @@ def _attributes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
         groups = [(np.arange(len(frame)), np.ones(len(columns), bool))]
     else:
         groups = [(np.flatnonzero(inverse == i), present[np.argmax(inverse == i)]) for i in range(len(patterns))]
+    sub = _dates_as_text(sub)
     for rows, keep in groups:
         if not keep.any():
             continue
@@ -71,6 +72,21 @@ def _attributes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
         text = part.to_json(orient="records", lines=True, date_format="iso", force_ascii=False)
         out[rows] = text.rstrip("\n").split("\n")
     return out
+
+
+def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Date attributes as ISO 8601 text in UTC (JSON has no dates; NumPy formats them in C)."""
+    dates = [c for c in frame.columns if ptypes.is_datetime64_any_dtype(frame[c].dtype)]
+    if not dates:
+        return frame
+    frame = frame.copy()
+    for column in dates:
+        values = frame[column]
+        if getattr(values.dt, "tz", None) is not None:
+            values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+        text = np.datetime_as_string(values.to_numpy(dtype="datetime64[ms]"), unit="ms", timezone="UTC")
+        frame[column] = pd.Series(text, index=frame.index, dtype=object).where(values.notna())
+    return frame
 
 
 def _digest(canon: pd.DataFrame, key_col: str | None) -> tuple[np.ndarray, np.ndarray]:
@@ -113,7 +129,7 @@ class RowErrors:
         for mask, column, message in self.items:
             idx = np.flatnonzero(mask)[:limit]
             texts = message[idx] if isinstance(message, np.ndarray) else [message] * len(idx)
-            found += [{"row": int(self.rows[i]), "column": column, "message": str(t)} for i, t in zip(idx, texts)]
+            found += [{"row": int(self.rows[i]), "column": column, "message": str(t)} for i, t in zip(idx, texts, strict=True)]
         return sorted(found, key=lambda e: (e["row"], e["column"]))[:limit]
 
 

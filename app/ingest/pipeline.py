@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from app.config import Settings
+from app.errors import InvalidInput
 from app.ingest.files import detect_format, gunzip_guarded, is_gzip, open_text_probe, refuse_dtd
 from app.ingest.parsers import RawBatch
 from app.ingest.parsers.csv import read_csv
@@ -38,16 +39,29 @@ def read_batches(path: Path, fmt: str, *, options: UploadOptions, settings: Sett
     from app.mining.readers import read_ocel_frame, read_xes_frame
 
     if fmt == "xes":
-        frame = read_xes_frame(path)
+        frame = _unpanicked("XES", read_xes_frame, path)
     else:
-        frame = read_ocel_frame(path, fmt=fmt, object_type=options.object_type,
-                                resource_object_type=options.resource_object_type)
+        frame = _unpanicked("OCEL 2.0", read_ocel_frame, path, fmt=fmt, object_type=options.object_type,
+                            resource_object_type=options.resource_object_type)
     _check_width(len(frame.columns), settings.max_columns)
     return frame_batches(frame, rows)
 
 
-def _check_width(columns: int, limit: int) -> None:
-    from app.errors import InvalidInput
+def _unpanicked(kind: str, reader, *args, **kwargs):
+    """Call a pm4py/rustxes reader. rustxes reports malformed XML or JSON by panicking: a pyo3
+    PanicException, which derives from BaseException, escapes `except Exception` (failing the
+    request with a 500, or killing the upload worker thread) unless it is turned into a 400 here."""
+    try:
+        return reader(*args, **kwargs)
+    except Exception:
+        raise
+    except BaseException as exc:
+        if type(exc).__name__ != "PanicException":
+            raise
+        reason = str(exc).rsplit("Err` value: ", 1)[-1][:200]
+        raise InvalidInput(f"cannot parse the {kind} file: malformed content ({reason})") from None
 
+
+def _check_width(columns: int, limit: int) -> None:
     if columns > limit:
         raise InvalidInput(f"the events have {columns} attributes; at most {limit} are accepted")

@@ -31,6 +31,7 @@ class _FilePart:
         self.current_is_file = False
         self.filename: str | None = None
         self.size = 0
+        self.file_done = self.ended = False  # the file part's end, and the closing boundary, were seen
 
     def on_part_begin(self) -> None:
         self.headers = {}
@@ -50,7 +51,7 @@ class _FilePart:
         self.current_is_file = params.get(b"name") == b"file" and self.out is None
         if self.current_is_file:
             self.filename = (params.get(b"filename") or b"upload").decode(errors="replace")
-            self.out = open(self.dest, "wb")
+            self.out = open(self.dest, "wb")  # noqa: SIM115 - closed in on_part_end or on error
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
         if self.current_is_file:
@@ -61,6 +62,10 @@ class _FilePart:
         if self.current_is_file:
             self.out.close()
             self.current_is_file = False
+            self.file_done = True
+
+    def on_end(self) -> None:
+        self.ended = True
 
 
 async def receive_file(request: Request, *, directory: Path, max_bytes: int) -> Spooled:
@@ -76,7 +81,7 @@ async def receive_file(request: Request, *, directory: Path, max_bytes: int) -> 
     parser = MultipartParser(params[b"boundary"], callbacks={
         name: getattr(part, name) for name in ("on_part_begin", "on_header_field", "on_header_value",
                                                "on_header_end", "on_headers_finished", "on_part_data",
-                                               "on_part_end")})
+                                               "on_part_end", "on_end")})
     received = 0
     try:
         async for chunk in request.stream():
@@ -93,6 +98,10 @@ async def receive_file(request: Request, *, directory: Path, max_bytes: int) -> 
         raise
     if part.filename is None:
         raise InvalidInput("no multipart field named 'file' in the request")
+    if not (part.file_done and part.ended):
+        _discard(part)
+        raise InvalidInput("the multipart body is incomplete (it ends before its closing boundary); "
+                           "was the upload cut off? nothing was stored")
     return Spooled(path=part.dest, filename=part.filename, size=part.size)
 
 

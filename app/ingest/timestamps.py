@@ -39,6 +39,11 @@ def _type_error(column: str, dtype) -> UnprocessableEvents:
         errors=[{"row": None, "column": column, "message": f"wrong type {dtype}"}])
 
 
+def _holds_containers(series: pd.Series) -> bool:
+    # JSON lines read by pandas (mixed-type fields) leave lists and dicts in object columns.
+    return any(isinstance(v, list | dict | tuple | np.ndarray) for v in series.dropna().head(50))
+
+
 def parse_times(series: pd.Series, *, column: str, fmt: str | None, zone: str) -> ParsedTimes:
     """Parse one column; naive times are read in `zone`. Mixed naive and zoned values are bad rows."""
     missing = series.isna().to_numpy()
@@ -54,6 +59,8 @@ def parse_times(series: pd.Series, *, column: str, fmt: str | None, zone: str) -
         return ParsedTimes(_nat_where(_to_micros(values), missing | bad), missing, bad)
     if not (ptypes.is_string_dtype(series.dtype) or ptypes.is_object_dtype(series.dtype)):
         raise _type_error(column, series.dtype)
+    if ptypes.is_object_dtype(series.dtype) and _holds_containers(series):
+        raise _type_error(column, "object (lists or objects)")
     return _parse_text(series.astype("str").str.strip(), missing, fmt=fmt, zone=zone)
 
 

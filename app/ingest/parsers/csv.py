@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from app.errors import InvalidInput, UnprocessableEvents
-from app.ingest.parsers import RawBatch
+from app.ingest.parsers import RawBatch, too_long_line
 
 _DELIMITERS = (",", ";", "\t", "|")
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
@@ -83,7 +83,7 @@ def read_csv(path: Path, *, delimiter: str | None, encoding: str | None, max_lin
     sep = _delimiter(header, delimiter)
     names = next(csv.reader([header], delimiter=sep), [])  # the header alone, with quoting rules
     if len(names) > max_columns:
-        raise InvalidInput(f"the file has {len(names)} columns; at most {max_columns} are accepted")
+        raise InvalidInput(f"the file has {len(names)} columns; at most {max_columns} are accepted (max_columns)")
     if len(set(names)) != len(names):
         dupes = sorted({n for n in names if names.count(n) > 1})
         raise InvalidInput(f"the header repeats column names: {dupes}")
@@ -94,25 +94,28 @@ def read_csv(path: Path, *, delimiter: str | None, encoding: str | None, max_lin
                          "message": f"expected {row.expected_columns} fields, found {row.actual_columns}"})
         return "skip"
 
-    reader = _open(path, enc, sep, names, max_line, on_invalid)
-    yield from _batches(reader, path, bom, batch_rows, bad_rows)
+    reader = _open(path, enc, bom, sep, names, max_line, on_invalid)
+    yield from _batches(reader, path, bom, max_line, batch_rows, bad_rows)
 
 
-def _open(path, enc, sep, names, max_line, on_invalid):
+def _open(path, enc, bom, sep, names, max_line, on_invalid):
     try:
         return pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(encoding=enc, block_size=max_line, use_threads=True),
+            # Single-threaded: only then does Arrow tell the invalid-row handler the row's number
+            # (the streaming reader gains little from threads anyway).
+            read_options=pacsv.ReadOptions(encoding=enc, block_size=max_line, use_threads=False),
             parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True,
                                              invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  null_values=[""], strings_can_be_null=True,
                                                  quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise _arrow_error(exc, path, 0) from exc
+        raise _arrow_error(exc, path, bom, max_line) from exc
 
 
-def _batches(reader, path: Path, bom: int, batch_rows: int, bad_rows: list[dict]) -> Iterator[RawBatch]:
+def _batches(reader, path: Path, bom: int, max_line: int, batch_rows: int,
+             bad_rows: list[dict]) -> Iterator[RawBatch]:
     pending, count, row = [], 0, 1
     while True:
         try:
@@ -120,7 +123,7 @@ def _batches(reader, path: Path, bom: int, batch_rows: int, bad_rows: list[dict]
         except StopIteration:
             break
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-            raise _arrow_error(exc, path, bom) from exc
+            raise _arrow_error(exc, path, bom, max_line) from exc
         pending.append(batch)
         count += batch.num_rows
         if count >= batch_rows:
@@ -143,7 +146,7 @@ def _emit(pending, row: int, bad_rows: list[dict]):
     return (int(rows[-1]) + 1) if n else row + len(skipped)
 
 
-def _arrow_error(exc: Exception, path: Path, bom: int) -> Exception:
+def _arrow_error(exc: Exception, path: Path, bom: int, max_line: int) -> Exception:
     text = str(exc)
     if "UTF8" in text or "utf-8" in text.lower() or isinstance(exc, UnicodeDecodeError):
         row, offset = _locate_bad_utf8(path, bom)
@@ -151,5 +154,5 @@ def _arrow_error(exc: Exception, path: Path, bom: int) -> Exception:
                             "encoding with ?encoding= (e.g. latin-1, cp1252)",
                             errors=[{"row": row, "column": None, "message": "invalid UTF-8"}])
     if "straddling" in text or "block size" in text:
-        return InvalidInput("a row is longer than the longest line accepted; is the file a CSV?")
+        return too_long_line(path, max_line, "CSV", header_lines=1)
     return UnprocessableEvents(f"cannot parse the CSV file: {text[:300]}")

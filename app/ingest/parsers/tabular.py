@@ -1,30 +1,66 @@
 """Parquet and JSON lines, read in Arrow batches; XES and OCEL through pm4py's readers."""
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
-from app.errors import InvalidInput
-from app.ingest.parsers import RawBatch, numbered
+from app.errors import InvalidInput, UnprocessableEvents
+from app.ingest.parsers import RawBatch, numbered, too_long_line
+
+_BLOCK = 8 << 20
+
+
+def _nested_as_arrow(dtype: pa.DataType):
+    # Lists, structs and maps stay Arrow-backed: their pandas dtype then names the type ('list<...>'),
+    # so a case id or timestamp column holding them is refused by type, not read as "['c1']".
+    return pd.ArrowDtype(dtype) if pa.types.is_nested(dtype) else None
+
+
+def _frame(batch: pa.RecordBatch) -> pd.DataFrame:
+    return _binary_as_text(batch).to_pandas(types_mapper=_nested_as_arrow)
+
+
+def _binary_as_text(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Binary columns become text (older Parquet writers store strings as plain binary);
+    binary that is not UTF-8 cannot be an event field or a JSON attribute, so it is refused."""
+    for i, column in enumerate(batch.schema):
+        kind = column.type
+        if not (pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind)):
+            continue
+        values = batch.column(i).cast(pa.binary()) if pa.types.is_fixed_size_binary(kind) else batch.column(i)
+        try:
+            values = values.cast(pa.large_string() if pa.types.is_large_binary(kind) else pa.string())
+        except pa.ArrowInvalid as exc:
+            raise UnprocessableEvents(
+                f"column {column.name!r} holds binary data that is not UTF-8 text",
+                errors=[{"row": None, "column": column.name, "message": "binary, not UTF-8 text"}]) from exc
+        batch = batch.set_column(i, column.name, values)
+    return batch
+
+
+def _check_width(columns: int, limit: int) -> None:
+    if columns > limit:
+        raise InvalidInput(f"the file has {columns} columns (fields); at most {limit} are accepted")
 
 
 def read_parquet(path: Path, *, max_columns: int, batch_rows: int) -> Iterator[RawBatch]:
     try:
         pfile = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError) as exc:
+    except (pa.ArrowException, OSError) as exc:
         raise InvalidInput(f"not a readable Parquet file: {exc}") from exc
-    if len(pfile.schema_arrow) > max_columns:
-        raise InvalidInput(f"the file has {len(pfile.schema_arrow)} columns; at most {max_columns} are accepted")
+    _check_width(len(pfile.schema_arrow), max_columns)
     row = 1
     try:
         for batch in pfile.iter_batches(batch_size=batch_rows):
-            yield numbered(batch.to_pandas(), row)
+            yield numbered(_frame(batch), row)
             row += batch.num_rows
-    except (pa.ArrowInvalid, OSError) as exc:
+    except (pa.ArrowException, OSError) as exc:
         raise InvalidInput(f"the Parquet file is corrupt near row {row}: {exc}") from exc
 
 
@@ -34,20 +70,17 @@ def read_jsonl(path: Path, *, max_line: int, max_columns: int, batch_rows: int) 
         reader = pajson.open_json(path, read_options=pajson.ReadOptions(block_size=max_line))
         batches = list(_json_batches(reader))
     except pa.ArrowInvalid as exc:
-        text = str(exc)
-        if "straddling" in text or "block" in text:
-            raise InvalidInput("a line is longer than the longest line accepted") from exc
-        if "changed from" not in text and "Column(" not in text:
-            raise InvalidInput(f"not valid JSON lines: {text[:300]}") from exc
-        yield from _jsonl_with_pandas(path, batch_rows)
+        if "straddling" in str(exc) or "block size" in str(exc):
+            raise too_long_line(path, max_line, "JSON lines") from exc
+        check_json_lines(path)  # raises, naming the first malformed line
+        yield from _jsonl_with_pandas(path, max_columns, batch_rows)
         return
     row = 1
     for batch in batches:
-        if batch.num_columns > max_columns:
-            raise InvalidInput(f"the events have {batch.num_columns} fields; at most {max_columns} are accepted")
+        _check_width(batch.num_columns, max_columns)
         for start in range(0, batch.num_rows, batch_rows):
             part = batch.slice(start, batch_rows)
-            yield numbered(part.to_pandas(), row)
+            yield numbered(_frame(part), row)
             row += part.num_rows
 
 
@@ -59,15 +92,66 @@ def _json_batches(reader) -> Iterator[pa.RecordBatch]:
             return
 
 
-def _jsonl_with_pandas(path: Path, batch_rows: int) -> Iterator[RawBatch]:
+def _jsonl_with_pandas(path: Path, max_columns: int, batch_rows: int) -> Iterator[RawBatch]:
     row = 1
     try:
         for frame in pd.read_json(path, lines=True, chunksize=batch_rows, dtype=False,
                                   convert_dates=False):
+            _check_width(len(frame.columns), max_columns)
             yield numbered(frame.reset_index(drop=True), row)
             row += len(frame)
-    except ValueError as exc:
+    except (ValueError, TypeError) as exc:
         raise InvalidInput(f"not valid JSON lines near row {row}: {str(exc)[:300]}") from exc
+
+
+def check_json_lines(path: Path) -> None:
+    """Raise InvalidInput naming the first line that is not one JSON object."""
+    first = 1
+    for raw in _line_blocks(path):
+        found = _first_bad_line(raw)
+        if found is not None:
+            line, why = found
+            raise InvalidInput(f"not valid JSON lines: line {first + line} {why}",
+                               errors=[{"row": first + line, "column": None, "message": why}])
+        first += raw.count(b"\n")
+
+
+def _line_blocks(path: Path) -> Iterator[bytes]:
+    """The file in blocks of about 8 MB, each ending at a line end."""
+    carry = b""
+    with open(path, "rb") as f:
+        while chunk := f.read(_BLOCK):
+            block = carry + chunk
+            cut = block.rfind(b"\n") + 1
+            carry = block[cut:]
+            if cut:
+                yield block[:cut]
+    if carry:
+        yield carry
+
+
+def _first_bad_line(raw: bytes) -> tuple[int, str] | None:
+    """The 0-based index of the block's first malformed line and why; one C-level parse per block."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return raw.count(b"\n", 0, exc.start), "is not valid UTF-8"
+    lines = pd.Series(text.split("\n"), dtype=object)
+    heads = lines.str.lstrip().str[:1]
+    wrong = np.flatnonzero(((heads != "") & (heads != "{")).to_numpy())
+    # Each line becomes its own array element, closed on a new line: an unterminated string or
+    # object fails inside its own line's span, so the error position maps back to that line.
+    try:
+        json.loads("[[" + "\n],[".join(lines) + "\n]]")
+        broken = None
+    except json.JSONDecodeError as exc:
+        starts = np.cumsum(np.concatenate(([2], lines.str.len().to_numpy()[:-1] + 4)))
+        line = int(np.searchsorted(starts, exc.pos, side="right")) - 1
+        what = "unterminated string" if exc.msg.startswith("Invalid control") else exc.msg.lower()
+        broken = line, f"is not valid JSON ({what} at character {exc.pos - starts[line] + 1})"
+    if len(wrong) and (broken is None or wrong[0] <= broken[0]):
+        return int(wrong[0]), "is not a JSON object"
+    return broken
 
 
 def frame_batches(frame: pd.DataFrame, batch_rows: int) -> Iterator[RawBatch]:
