@@ -84,7 +84,8 @@ def _gunzip(src: Path, dest: Path, *, max_ratio: int, max_bytes: int) -> Path:
 
 
 def _bomb(over_size: bool, max_bytes: int, max_ratio: int) -> PayloadTooLarge:
-    limit = f"{max_bytes >> 20} MB (max_decompressed_mb)" if over_size else f"{max_ratio}x its compressed size"
+    limit = (f"{max_bytes >> 20} MB (max_decompressed_mb)" if over_size
+             else f"{max_ratio}x its compressed size")
     return PayloadTooLarge(f"the gzip stream inflates beyond {limit}; a decompression bomb? refused")
 
 

@@ -58,7 +58,9 @@ class UploadRunner:
         while (upload_id := self._queue.get()) is not None:
             try:
                 self.run(upload_id)
-            except Exception:
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException:  # native panics (pyo3) derive from BaseException: keep the worker alive
                 log.exception("upload job failed", extra={"upload_id": upload_id})
 
     def run(self, upload_id: int) -> Upload:
@@ -80,7 +82,9 @@ class UploadRunner:
         except AppError as exc:
             self._record_failure(upload_id, exc.detail, exc.extra)
             raise
-        except Exception as exc:
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
             log.exception("upload crashed", extra={"upload_id": upload_id})
             self._record_failure(upload_id, f"internal error while processing the upload: {type(exc).__name__}", {})
             raise

@@ -5,15 +5,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from pandas.api import types as ptypes
 
 from app.errors import UnprocessableEvents
+from app.ingest.arrowjson import attributes_json
+from app.ingest.digest import digest
+from app.ingest.fasttime import fast_micros
 from app.ingest.mapping import ResolvedMapping
 from app.ingest.parsers import RawBatch
 from app.ingest.timestamps import NAT, parse_times
 
-# Two independent 64-bit SipHash digests make one 128-bit event identity.
-_KEY_HI, _KEY_LO = "blueprint-miner1", "blueprint-miner2"
 _BAD_TEXT_TYPES = ("bool", "list", "struct", "dict", "bytes", "binary")
 
 
@@ -50,56 +52,6 @@ def _holds_containers(s: pd.Series) -> bool:
     return any(isinstance(v, list | dict | tuple | bytes | bool) for v in sample)
 
 
-def _attributes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """One JSON object per row with the row's non-null attributes (keys sorted), or None."""
-    out = np.full(len(frame), None, dtype=object)
-    if not columns or not len(frame):
-        return out
-    sub = frame[sorted(columns)]
-    present = sub.notna().to_numpy()
-    packed = np.ascontiguousarray(np.packbits(present, axis=1))
-    keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
-    patterns, inverse = np.unique(keys, return_inverse=True)
-    if len(patterns) > 256:  # too many sparsity patterns to group: keep nulls in the JSON
-        groups = [(np.arange(len(frame)), np.ones(len(columns), bool))]
-    else:
-        groups = [(np.flatnonzero(inverse == i), present[np.argmax(inverse == i)]) for i in range(len(patterns))]
-    sub = _dates_as_text(sub)
-    for rows, keep in groups:
-        if not keep.any():
-            continue
-        part = sub.iloc[rows, np.flatnonzero(keep)]
-        text = part.to_json(orient="records", lines=True, date_format="iso", force_ascii=False)
-        out[rows] = text.rstrip("\n").split("\n")
-    return out
-
-
-def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Date attributes as ISO 8601 text in UTC (JSON has no dates; NumPy formats them in C)."""
-    dates = [c for c in frame.columns if ptypes.is_datetime64_any_dtype(frame[c].dtype)]
-    if not dates:
-        return frame
-    frame = frame.copy()
-    for column in dates:
-        values = frame[column]
-        if getattr(values.dt, "tz", None) is not None:
-            values = values.dt.tz_convert("UTC").dt.tz_localize(None)
-        text = np.datetime_as_string(values.to_numpy(dtype="datetime64[ms]"), unit="ms", timezone="UTC")
-        frame[column] = pd.Series(text, index=frame.index, dtype=object).where(values.notna())
-    return frame
-
-
-def _digest(canon: pd.DataFrame, key_col: str | None) -> tuple[np.ndarray, np.ndarray]:
-    if key_col is not None:
-        basis = pd.DataFrame({"kind": "event_id", "key": canon["event_key"]})
-    else:
-        basis = canon[["case_id", "activity", "timestamp", "start_timestamp", "resource", "role", "lifecycle",
-                       "attributes"]]
-    hi = pd.util.hash_pandas_object(basis, index=False, hash_key=_KEY_HI).to_numpy().view(np.int64)
-    lo = pd.util.hash_pandas_object(basis, index=False, hash_key=_KEY_LO).to_numpy().view(np.int64)
-    return hi, lo
-
-
 def _activity(frame: pd.DataFrame, m: ResolvedMapping) -> pd.Series:
     parts = [_text(frame, c) for c in m.activity]
     if len(parts) == 1:
@@ -129,7 +81,8 @@ class RowErrors:
         for mask, column, message in self.items:
             idx = np.flatnonzero(mask)[:limit]
             texts = message[idx] if isinstance(message, np.ndarray) else [message] * len(idx)
-            found += [{"row": int(self.rows[i]), "column": column, "message": str(t)} for i, t in zip(idx, texts, strict=True)]
+            found += [{"row": int(self.rows[i]), "column": column, "message": str(t)}
+                      for i, t in zip(idx, texts, strict=True)]
         return sorted(found, key=lambda e: (e["row"], e["column"]))[:limit]
 
 
@@ -138,47 +91,52 @@ def _required_text(values: pd.Series, column: str, label: str, errs: RowErrors) 
     errs.add(empty, column, f"{label} is empty")
 
 
+def _times(frame: pd.DataFrame, column: str, m: ResolvedMapping, zone: str, errs: RowErrors,
+           label: str) -> np.ndarray:
+    fast = fast_micros(frame[column], fmt=m.timestamp_format, zone=zone, optional=label != "timestamp")
+    if fast is not None:
+        return fast
+    parsed = parse_times(frame[column], column=column, fmt=m.timestamp_format, zone=zone)
+    if label == "timestamp":
+        errs.add(parsed.missing, column, "timestamp is empty")
+    if parsed.bad.any():
+        errs.add(parsed.bad, column, _time_reasons(frame[column], parsed))
+    return parsed.micros
+
+
 def canonicalize(batch: RawBatch, m: ResolvedMapping, *, zone: str, max_errors: int) -> Canonical:
     """Map, validate and fingerprint one batch; bad rows are left out and reported."""
     frame, errs = batch.frame, RowErrors(batch.rows)
     case_id, activity = _text(frame, m.case_id), _activity(frame, m)
     _required_text(case_id, m.case_id, "case id", errs)
     _required_text(activity, "+".join(m.activity), "activity", errs)
-    ts = parse_times(frame[m.timestamp], column=m.timestamp, fmt=m.timestamp_format, zone=zone)
-    errs.add(ts.missing, m.timestamp, "timestamp is empty")
-    if ts.bad.any():
-        errs.add(ts.bad, m.timestamp, _time_reasons(frame[m.timestamp], ts))
-    start = np.full(len(frame), NAT, dtype=np.int64)
+    ts = _times(frame, m.timestamp, m, zone, errs, "timestamp")
+    start = None
     if m.start_timestamp:
-        st = parse_times(frame[m.start_timestamp], column=m.start_timestamp, fmt=m.timestamp_format, zone=zone)
-        if st.bad.any():
-            errs.add(st.bad, m.start_timestamp, _time_reasons(frame[m.start_timestamp], st))
-        start = st.micros
-        errs.add((start != NAT) & (ts.micros != NAT) & (start > ts.micros), m.start_timestamp,
-                 "start_timestamp is after timestamp")
+        start = _times(frame, m.start_timestamp, m, zone, errs, "start_timestamp")
+        errs.add((start != NAT) & (ts != NAT) & (start > ts), m.start_timestamp, "start_timestamp is after timestamp")
     keep = ~errs.bad
-    attributes = _attributes(frame.loc[keep], [c for c in frame.columns if c not in m.used_columns()])
-    canon = pd.DataFrame({
-        "case_id": _objects(case_id, keep), "activity": _objects(activity, keep), "timestamp": ts.micros[keep],
-        "start_timestamp": start[keep], "resource": _col(frame, m.resource, keep),
-        "role": _col(frame, m.role, keep), "lifecycle": _col(frame, m.lifecycle, keep),
-        "attributes": attributes, "ordinal": batch.rows[keep] - 1,
-        "event_key": _col(frame, m.event_id, keep)})
-    canon["hash_hi"], canon["hash_lo"] = _digest(canon, m.event_id)
-    table = pa.Table.from_pandas(canon, preserve_index=False)
-    table = table.set_column(3, "start_timestamp", pa.array(start[keep], mask=start[keep] == NAT))
-    return Canonical(table=table, errors=batch.errors + errs.listed(max_errors),
-                     bad_rows=int(errs.bad.sum()) + len(batch.errors), cases=canon["case_id"].unique())
+    kept = frame if keep.all() else frame.loc[keep]
+    columns = {
+        "case_id": _arrow(case_id, keep), "activity": _arrow(activity, keep), "timestamp": pa.array(ts[keep]),
+        "start_timestamp": pa.array(start[keep], mask=start[keep] == NAT) if start is not None
+        else pa.nulls(int(keep.sum()), pa.int64()),
+        "resource": _arrow(_text(frame, m.resource), keep), "role": _arrow(_text(frame, m.role), keep),
+        "lifecycle": _arrow(_text(frame, m.lifecycle), keep),
+        "attributes": attributes_json(kept, [c for c in frame.columns if c not in m.used_columns()]),
+        "ordinal": pa.array(batch.rows[keep] - 1), "event_key": _arrow(_text(frame, m.event_id), keep)}
+    table = pa.table(columns)
+    hi, lo = digest(table, event_key=m.event_id is not None)
+    table = table.append_column("hash_hi", pa.array(hi)).append_column("hash_lo", pa.array(lo))
+    errors = sorted(batch.errors + errs.listed(max_errors), key=lambda e: (e["row"] or 0, e["column"] or ""))
+    return Canonical(table=table, errors=errors[:max_errors], bad_rows=int(errs.bad.sum()) + len(batch.errors),
+                     cases=pc.unique(columns["case_id"]).to_numpy(zero_copy_only=False))
 
 
-def _objects(values: pd.Series, keep: np.ndarray) -> np.ndarray:
-    # Plain object arrays (str or None) for every text column: one dtype, so one digest per value.
-    return values[keep].to_numpy(dtype=object, na_value=None)
-
-
-def _col(frame: pd.DataFrame, column: str | None, keep: np.ndarray) -> np.ndarray | None:
-    values = _text(frame, column)
-    return None if values is None else _objects(values, keep)
+def _arrow(values: pd.Series | None, keep: np.ndarray) -> pa.Array:
+    if values is None:
+        return pa.nulls(int(keep.sum()), pa.string())
+    return pa.array(values if keep.all() else values[keep], from_pandas=True, type=pa.string())
 
 
 def _time_reasons(raw: pd.Series, ts) -> np.ndarray:

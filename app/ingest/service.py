@@ -54,7 +54,7 @@ def delete_upload(session: Session, *, workspace_id: int, upload_id: int) -> int
         from app.errors import Conflict
 
         raise Conflict(f"upload {upload_id} is {upload.status}; delete it once it has finished")
-    removed = events.delete_upload_events(session, upload_id=upload.id)
+    removed = events.delete_upload_events(session, source_id=upload.source_id, upload_id=upload.id)
     repository.delete(session, upload)
     return removed
 
@@ -113,6 +113,7 @@ def _store(session: Session, *, upload: Upload, batches: Iterable[RawBatch], opt
             if batch.frame is None or not len(batch.frame):
                 tally.errors += batch.errors
                 tally.rows_rejected += len(batch.errors)
+                tally.rows_read += len(batch.errors)
                 continue
             if resolved is None:
                 explicit = mapping if mapping is not None else source.mapping
@@ -126,7 +127,6 @@ def _store(session: Session, *, upload: Upload, batches: Iterable[RawBatch], opt
                 writer.add(canon.table)
             progress(tally.rows_read)
         _check_outcome(tally, options)
-        session.info["invalidate_connection"] = True
         inserted = writer.finish(progress=lambda n: None)
     finally:
         writer.close()

@@ -12,7 +12,9 @@ def read_xes_frame(path: Path) -> pd.DataFrame:
     """The XES file's events as pm4py reads them (rustxes), one row per event, in file order."""
     try:
         frame = pm4py.read_xes(str(path), variant="rustxes")
-    except Exception as exc:  # rustxes raises bare exceptions for malformed XML
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # rustxes panics (pyo3 PanicException is a BaseException) on bad XML
         raise InvalidInput(f"cannot parse the XES file: {str(exc)[:300]}") from exc
     if not isinstance(frame, pd.DataFrame):
         raise InvalidInput("cannot parse the XES file: no event table came out")
@@ -25,7 +27,9 @@ def read_ocel_frame(path: Path, *, fmt: str, object_type: str | None,
     reader = pm4py.read_ocel2_json if fmt == "ocel-json" else pm4py.read_ocel2_xml
     try:
         ocel = reader(str(path))
-    except Exception as exc:
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - readers panic or raise bare exceptions
         raise InvalidInput(f"cannot parse the OCEL 2.0 file: {str(exc)[:300]}") from exc
     types = sorted(ocel.objects[ocel.object_type_column].dropna().unique().tolist())
     if not object_type or object_type not in types:

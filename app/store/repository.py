@@ -35,8 +35,9 @@ def count_events(session: Session, *, workspace_id: int | None = None) -> int:
     return session.scalar(query) or 0
 
 
-def delete_upload_events(session: Session, *, upload_id: int) -> int:
-    return session.execute(delete(Event).where(Event.upload_id == upload_id)).rowcount
+def delete_upload_events(session: Session, *, source_id: int, upload_id: int) -> int:
+    # source_id first: the primary key's prefix narrows the scan to the upload's source.
+    return session.execute(delete(Event).where(Event.source_id == source_id, Event.upload_id == upload_id)).rowcount
 
 
 def delete_source_events(session: Session, *, source_id: int) -> None:

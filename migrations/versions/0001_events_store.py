@@ -84,9 +84,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_uploads_workspace_id'), ['workspace_id'], unique=False)
 
     op.create_table('events',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-    sa.Column('workspace_id', sa.Integer(), nullable=False),
     sa.Column('source_id', sa.Integer(), nullable=False),
+    sa.Column('hash_hi', sa.BigInteger(), nullable=False),
+    sa.Column('hash_lo', sa.BigInteger(), nullable=False),
+    sa.Column('workspace_id', sa.Integer(), nullable=False),
     sa.Column('upload_id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Text(), nullable=False),
     sa.Column('activity', sa.Text(), nullable=False),
@@ -98,23 +99,11 @@ def upgrade() -> None:
     sa.Column('attributes', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
     sa.Column('ordinal', sa.BigInteger(), nullable=False),
     sa.Column('event_key', sa.Text(), nullable=True),
-    sa.Column('hash_hi', sa.BigInteger(), nullable=False),
-    sa.Column('hash_lo', sa.BigInteger(), nullable=False),
-    sa.ForeignKeyConstraint(['source_id'], ['sources.id'], ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['upload_id'], ['uploads.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('source_id', 'hash_hi', 'hash_lo', name='pk_events')
     )
-    with op.batch_alter_table('events', schema=None) as batch_op:
-        batch_op.create_index('ix_events_upload', ['upload_id'], unique=False)
-        batch_op.create_index('uq_events_source_digest', ['source_id', 'hash_hi', 'hash_lo'], unique=True)
-
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('events', schema=None) as batch_op:
-        batch_op.drop_index('uq_events_source_digest')
-        batch_op.drop_index('ix_events_upload')
-
     op.drop_table('events')
     with op.batch_alter_table('uploads', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_uploads_workspace_id'))

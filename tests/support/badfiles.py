@@ -1,15 +1,18 @@
-"""Generators for the bad-input corpus: small files as bytes, big ones streamed into a directory."""
+"""The bad-input corpus: generators (small files as bytes, big ones streamed into a directory) and
+the table of uploads that must be refused, with the problem each must get."""
 
 import gzip
 import io
 import random
 import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 HEADER = b"case,activity,time\n"
+TS = "2024-01-01 10:00:00"
 MAPPING = {"case_id": "case", "activity": "activity", "timestamp": "time"}
 GOOD_CSV = HEADER + b"seed,Open,2024-01-01 09:00:00\nseed,Close,2024-01-01 10:00:00\n"
 _MB = 1 << 20
@@ -24,7 +27,7 @@ def long_line_csv(path: Path, mb: int) -> Path:
     """A CSV whose only data row is `mb` MB long, written a megabyte at a time."""
     chunk = b"x" * _MB
     with open(path, "wb") as f:
-        f.write(HEADER + b"c1,A,2024-01-01 10:00:00,")
+        f.write(HEADER + b"c1,A,")  # the time field is the long one
         for _ in range(mb):
             f.write(chunk)
         f.write(b"\n")
@@ -102,3 +105,122 @@ def xes_billion_laughs(levels: int = 10) -> bytes:
     decls = '<!ENTITY lol0 "lol">' + "".join(
         f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, levels))
     return xes(f"&lol{levels - 1};", doctype=f"<!DOCTYPE log [{decls}]>\n")
+
+
+@dataclass
+class Bad:
+    """One refused upload: its bytes, the problem expected, the (row, column) pairs of `errors`
+    (when given) and a text the first error's message must hold (when given)."""
+
+    content: bytes
+    status: int
+    needles: tuple[str, ...]
+    errors: list[tuple] | None = None
+    message: str | None = None
+    name: str = "data.csv"
+    params: dict = field(default_factory=dict)
+
+
+def jsonl(*lines: str) -> bytes:
+    return ("\n".join(lines) + "\n").encode()
+
+
+def parquet_with(**wrong: pa.Array) -> bytes:
+    return parquet(pa.table({"case": pa.array(["c1", "c2"]), "activity": pa.array(["A", "B"]),
+                                 "time": pa.array([TS, TS]), **wrong}))
+
+
+def wrong_type(column: str, why: str, **wrong: pa.Array) -> Bad:
+    return Bad(parquet_with(**wrong), 422, (f"column '{column}'", why), [(None, column)], name="log.parquet")
+
+
+JSONL_GOOD = f'{{"case": "c1", "activity": "A", "time": "{TS}"}}'
+LATIN1 = csv(f"c3,Open,{TS}", "c3,Révision,2024-01-01 11:00:00").decode().encode("latin-1")
+NOT_BINARY_TEXT = "binary data that is not UTF-8"
+REFUSED = {
+    # 1-3: structure
+    "empty-file": Bad(b"", 400, ("the file is empty",)),
+    "blank-lines-only": Bad(b"\n\n  \n", 400, ("the file is empty",)),
+    "header-only": Bad(HEADER, 422, ("holds no events",)),
+    "mapped-column-missing": Bad(csv("c1,A", header=b"case,activity\n"), 422,
+                                 ("timestamp", "column 'time'", "does not have"), [(None, "time")]),
+    "duplicate-column-names": Bad(csv(f"c1,A,{TS},B", header=b"case,activity,time,activity\n"), 400,
+                                  ("repeats column names", "['activity']")),
+    "row-with-100000-fields": Bad(csv(f"c1,A,{TS}", f"c1,B,{TS}" + ",x" * 99_997), 422,
+                                  ("1 of 2 rows are invalid",), [(2, None)],
+                                  "expected 3 fields, found 100000"),
+    "unclosed-quote": Bad(csv(f"c1,A,{TS}", f'c1,"B,{TS}', f"c1,C,{TS}"), 422,
+                          ("1 of 2 rows are invalid",), [(2, None)], "unclosed quote"),
+    # 4-5: values
+    "unparseable-timestamps": Bad(csv(f"c1,A,{TS}", "c1,B,not a time", f"c1,C,{TS}", "c1,D,2024-13-45 10:00"),
+                                  422, ("2 of 4 rows are invalid", "on_error=skip"),
+                                  [(2, "time"), (4, "time")],
+                                  "cannot parse 'not a time'"),
+    "mixed-time-zones": Bad(csv("c1,A,2024-01-01T10:00:00+01:00", "c1,B,2024-01-01T11:00:00",
+                                    "c1,C,2024-01-01T12:00:00Z"), 422, ("1 of 3 rows are invalid",),
+                            [(2, "time")], "mixed time zones"),
+    "skip-but-no-good-row": Bad(csv("s1,A,never", "s1,B,nope"), 422, ("none of the 2 rows",),
+                                [(1, "time"), (2, "time")], params={"on_error": "skip"}),
+    # 6: encodings, and NUL characters (PostgreSQL cannot store them)
+    "latin1-sent-as-utf8": Bad(LATIN1, 400, ("not valid UTF-8", "row 2", "?encoding="), [(2, None)]),
+    "unknown-encoding": Bad(LATIN1, 400, ("unknown encoding 'klingon-8'",), params={"encoding": "klingon-8"}),
+    "utf16-without-bom": Bad(csv(f"c1,A,{TS}").decode().encode("utf-16-le"), 400,
+                             ("NUL bytes", "UTF-16", "?encoding=utf-16-le")),
+    "nul-in-csv-value": Bad(csv(f"c1,A,{TS}", f"c1,B\x00C,{TS}"), 400,
+                            ("row 2, column 'activity'", "NUL character"), [(2, "activity")]),
+    "nul-in-jsonl-attribute": Bad(jsonl(JSONL_GOOD, JSONL_GOOD.replace("}", ', "note": "a\\u0000b"}')), 400,
+                                  ("row 2, column 'note'", "NUL character"), [(2, "note")], name="e.jsonl"),
+    # 7: compression (the bombs have tests of their own)
+    "truncated-gzip": Bad(truncated_gzip(csv(*[f"c{i},A,{TS}" for i in range(2000)])), 400,
+                          ("gzip stream is truncated",), name="data.csv.gz"),
+    "gzip-garbage-after-magic": Bad(b"\x1f\x8b\x08\x00" + random_bytes(4000), 400,
+                                    ("gzip stream is corrupt",), name="data.csv.gz"),
+    "two-gzip-members": Bad(gzip.compress(GOOD_CSV) + gzip.compress(b"c9,A,2024\n"), 400,
+                            ("several gzip members",), name="data.csv.gz"),
+    # XML and OCEL that do not parse (rustxes panics on these: must not be a 500)
+    "malformed-xes": Bad(xes("Open")[:-40], 400, ("cannot parse the XES file",), name="cut.xes"),
+    "not-xml-as-xes": Bad(GOOD_CSV, 400, ("cannot parse the XES file",), params={"format": "xes"}),
+    "ocel-json-truncated": Bad(b'{"objectTypes": [', 400, ("cannot parse the OCEL 2.0 file",),
+                               name="log.jsonocel", params={"object_type": "order"}),
+    "ocel-json-wrong-shape": Bad(b'{"objectTypes": 5, "objects": "x"}', 400,
+                                 ("cannot parse the OCEL 2.0 file",),
+                                 name="log.jsonocel", params={"object_type": "order"}),
+    # 13: Parquet with wrong types, or broken
+    "parquet-time-boolean": wrong_type("time", "type bool", time=pa.array([True, False])),
+    "parquet-time-list": wrong_type("time", "type list", time=pa.array([[TS], [TS]])),
+    "parquet-time-struct": wrong_type("time", "type struct", time=pa.array([{"at": TS}, {"at": TS}])),
+    "parquet-time-number": wrong_type("time", "epoch_s", time=pa.array([1.5, 2.5])),
+    "parquet-case-list": wrong_type("case", "type list", case=pa.array([["c1"], ["c2"]])),
+    "parquet-case-struct": wrong_type("case", "type struct", case=pa.array([{"id": "c1"}, {"id": "c2"}])),
+    "parquet-case-binary": wrong_type("case", NOT_BINARY_TEXT, case=pa.array([b"c1", b"\xff\xfe"])),
+    "parquet-attribute-binary": wrong_type("blob", NOT_BINARY_TEXT, blob=pa.array([b"\x89PNG", b"ok"])),
+    "parquet-activity-boolean": wrong_type("activity", "type bool", activity=pa.array([True, False])),
+    "parquet-corrupt": Bad(corrupt_parquet(), 400, ("not a readable Parquet file",), name="log.parquet"),
+    "parquet-truncated": Bad(parquet_with()[:300], 400, ("not a readable Parquet file",), name="log.parquet"),
+    "csv-declared-parquet": Bad(GOOD_CSV, 400, ("not a readable Parquet file",),
+                                params={"format": "parquet"}),
+    # 14: unknown formats
+    "docx": Bad(docx_like(), 415, ("cannot tell the format", "'report.docx'"), name="report.docx"),
+    "declared-docx": Bad(docx_like(), 415, ("unknown format 'docx'",), name="report.docx",
+                         params={"format": "docx"}),
+    # JSON lines: the first malformed line is named
+    "jsonl-unterminated-string": Bad(jsonl(JSONL_GOOD, '{"case": "c1", "time": "2024-01-01', JSONL_GOOD), 400,
+                                     ("line 2 is not valid JSON", "unterminated string"), [(2, None)],
+                                     name="e.jsonl"),
+    "jsonl-unterminated-object": Bad(jsonl(JSONL_GOOD, '{"case": "c1"', JSONL_GOOD), 400,
+                                     ("line 2 is not valid JSON",), [(2, None)], name="e.jsonl"),
+    "jsonl-trailing-garbage": Bad(jsonl(JSONL_GOOD, JSONL_GOOD + " extra"), 400,
+                                  ("line 2 is not valid JSON",),
+                                  [(2, None)], name="e.jsonl"),
+    "jsonl-missing-value": Bad(jsonl(JSONL_GOOD, JSONL_GOOD, '{"case": "c1", "time": }'), 400,
+                               ("line 3 is not valid JSON", "expecting value"), [(3, None)], name="e.jsonl"),
+    "jsonl-array-line": Bad(jsonl(JSONL_GOOD, '["c1", "B", "2024-01-01"]'), 400,
+                            ("line 2 is not a JSON object",),
+                            [(2, None)], name="e.jsonl"),
+    "jsonl-number-line": Bad(jsonl(JSONL_GOOD, "42"), 400, ("line 2 is not a JSON object",), [(2, None)],
+                             name="e.jsonl"),
+    "jsonl-list-timestamp": Bad(jsonl(JSONL_GOOD.replace(f'"{TS}"', f'["{TS}"]'), JSONL_GOOD), 422,
+                                ("column 'time'", "lists or objects"), [(None, "time")], name="e.jsonl"),
+    # The request itself
+    "invalid-on_error": Bad(GOOD_CSV, 422, ("on_error",), params={"on_error": "ignore"}),
+}

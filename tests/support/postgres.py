@@ -42,12 +42,14 @@ class PostgresServer:
     def _run(self, *args: str) -> None:
         subprocess.run([*self._as, *args], check=True, capture_output=True, timeout=120)
 
-    def start(self) -> "PostgresServer":
+    def start(self, **settings: str) -> "PostgresServer":
+        """initdb and start; `settings` are extra server settings (e.g. shared_buffers="1GB")."""
         data = self.dir / "data"
         self._run(str(self.bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", self.user, "-E", "UTF8",
                   "--no-sync")
         opts = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+                + "".join(f" -c {k}={v}" for k, v in settings.items()))
         self._run(str(self.bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(self.dir / "log"),
                   "-w", "start")
         return self

@@ -20,7 +20,34 @@ class RawBatch:
 
 
 def numbered(frame: pd.DataFrame, first_row: int) -> RawBatch:
-    return RawBatch(frame=frame, rows=np.arange(first_row, first_row + len(frame), dtype=np.int64))
+    rows = np.arange(first_row, first_row + len(frame), dtype=np.int64)
+    refuse_nul(frame, rows)
+    return RawBatch(frame=frame, rows=rows)
+
+
+def refuse_nul(frame: pd.DataFrame, rows: np.ndarray) -> None:
+    """Refuse NUL characters in column names and text: PostgreSQL text and JSON cannot hold them
+    (COPY fails), and in a text file they mean binary data or UTF-16 read as UTF-8."""
+    for name in frame.columns:
+        if "\x00" in str(name):
+            raise _nul(None, str(name).replace("\x00", "\\x00"), "a column name")
+        values = frame[name]
+        if not (pd.api.types.is_string_dtype(values.dtype) or pd.api.types.is_object_dtype(values.dtype)):
+            continue
+        try:
+            hits = values.str.contains("\x00", regex=False, na=False).to_numpy(dtype=bool)
+        except AttributeError:  # an object column without any text
+            continue
+        if hits.any():
+            raise _nul(int(rows[np.argmax(hits)]), str(name), "a value")
+
+
+def _nul(row: int | None, column: str, what: str) -> InvalidInput:
+    where = f"row {row}, column {column!r}" if row is not None else f"column {column!r}"
+    return InvalidInput(f"{where}: {what} contains a NUL character (\\x00), which cannot be stored; "
+                        "is the file binary, or UTF-16 read as UTF-8 (pass ?encoding=)?",
+                        errors=[{"row": row, "column": column,
+                                 "message": f"{what} contains a NUL character"}])
 
 
 def too_long_line(path: Path, max_line: int, kind: str, header_lines: int = 0) -> InvalidInput:

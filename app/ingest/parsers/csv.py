@@ -9,8 +9,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from app.errors import InvalidInput, UnprocessableEvents
-from app.ingest.parsers import RawBatch, too_long_line
+from app.errors import InvalidInput
+from app.ingest.parsers import RawBatch, refuse_nul, too_long_line
 
 _DELIMITERS = (",", ";", "\t", "|")
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
@@ -40,8 +40,12 @@ def _header(path: Path, *, encoding: str, bom: int, max_line: int) -> str:
     if cut < 0 and len(head) > max_line:
         raise InvalidInput(f"the header line is longer than {max_line >> 20} MB; is this a CSV file?")
     raw = head if cut < 0 else head[:cut]
+    if b"\x00" in raw and not codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+        raise InvalidInput(f"the header holds NUL bytes, so it is not {encoding} text: is the file UTF-16 "
+                           "without a byte-order mark? pass ?encoding=utf-16-le (or utf-16-be)")
     try:
-        text = raw.decode(encoding, errors="strict")
+        # Incremental: a multi-byte character cut at the end of the probe is not an error.
+        text = codecs.getincrementaldecoder(encoding)("strict").decode(raw, final=False)
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"the header is not valid {encoding} (byte {exc.start}); pass ?encoding=") from exc
     return text.splitlines()[0] if text else ""
@@ -83,15 +87,17 @@ def read_csv(path: Path, *, delimiter: str | None, encoding: str | None, max_lin
     sep = _delimiter(header, delimiter)
     names = next(csv.reader([header], delimiter=sep), [])  # the header alone, with quoting rules
     if len(names) > max_columns:
-        raise InvalidInput(f"the file has {len(names)} columns; at most {max_columns} are accepted (max_columns)")
+        raise InvalidInput(f"the file has {len(names)} columns; at most {max_columns} are accepted "
+                           "(max_columns)")
     if len(set(names)) != len(names):
         dupes = sorted({n for n in names if names.count(n) > 1})
         raise InvalidInput(f"the header repeats column names: {dupes}")
     bad_rows: list[dict] = []
 
     def on_invalid(row) -> str:
-        bad_rows.append({"row": (row.number - 1) if row.number else None, "column": None,
-                         "message": f"expected {row.expected_columns} fields, found {row.actual_columns}"})
+        joined = "; an unclosed quote (\") may have joined lines" if "\n" in (row.text or "") else ""
+        message = f"expected {row.expected_columns} fields, found {row.actual_columns}{joined}"
+        bad_rows.append({"row": (row.number - 1) if row.number else None, "column": None, "message": message})
         return "skip"
 
     reader = _open(path, enc, bom, sep, names, max_line, on_invalid)
@@ -141,6 +147,8 @@ def _emit(pending, row: int, bad_rows: list[dict]):
     rows = np.arange(row, row + n + len(skipped), dtype=np.int64)
     rows = rows[~np.isin(rows, skipped)][:n] if skipped else rows[:n]
     frame = table.to_pandas() if table is not None else None
+    if frame is not None:
+        refuse_nul(frame, rows)
     yield RawBatch(frame=frame, rows=rows, errors=list(bad_rows))
     bad_rows.clear()
     return (int(rows[-1]) + 1) if n else row + len(skipped)
@@ -155,4 +163,4 @@ def _arrow_error(exc: Exception, path: Path, bom: int, max_line: int) -> Excepti
                             errors=[{"row": row, "column": None, "message": "invalid UTF-8"}])
     if "straddling" in text or "block size" in text:
         return too_long_line(path, max_line, "CSV", header_lines=1)
-    return UnprocessableEvents(f"cannot parse the CSV file: {text[:300]}")
+    return InvalidInput(f"cannot parse the CSV file: {text[:300]}")

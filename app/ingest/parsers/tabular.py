@@ -31,7 +31,8 @@ def _binary_as_text(batch: pa.RecordBatch) -> pa.RecordBatch:
     binary that is not UTF-8 cannot be an event field or a JSON attribute, so it is refused."""
     for i, column in enumerate(batch.schema):
         kind = column.type
-        if not (pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind)):
+        if not any(test(kind) for test in (pa.types.is_binary, pa.types.is_large_binary,
+                                            pa.types.is_fixed_size_binary)):
             continue
         values = batch.column(i).cast(pa.binary()) if pa.types.is_fixed_size_binary(kind) else batch.column(i)
         try:
