@@ -16,6 +16,7 @@ class Base(DeclarativeBase):
 def import_models() -> None:
     """Register every table on Base.metadata (for Alembic and the schema check)."""
     from app.auth import models as _auth  # noqa: F401
+    from app.blueprint import models as _blueprint  # noqa: F401
     from app.ingest import models as _ingest  # noqa: F401
     from app.sources import models as _sources  # noqa: F401
     from app.store import models as _store  # noqa: F401

@@ -1,5 +1,7 @@
 """The application factory: routers, error handler, lifespan; no logic."""
 
+import importlib
+import threading
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -28,6 +30,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 auth.create_key(session, workspace=settings.bootstrap_workspace, scopes=list(auth.SCOPES),
                                 name="bootstrap", key=settings.bootstrap_api_key)
         runner.start()
+        # pm4py takes about a second to import: do it once, now, off the request path.
+        threading.Thread(target=importlib.import_module, args=("app.mining.readers",), daemon=True).start()
         yield
         runner.stop()
         engine.dispose()

@@ -106,7 +106,7 @@ def _times(frame: pd.DataFrame, column: str, m: ResolvedMapping, zone: str, errs
 
 def canonicalize(batch: RawBatch, m: ResolvedMapping, *, zone: str, max_errors: int) -> Canonical:
     """Map, validate and fingerprint one batch; bad rows are left out and reported."""
-    frame, errs = batch.frame, RowErrors(batch.rows)
+    frame, errs = _with_columns(batch.frame, m.used_columns()), RowErrors(batch.rows)
     case_id, activity = _text(frame, m.case_id), _activity(frame, m)
     _required_text(case_id, m.case_id, "case id", errs)
     _required_text(activity, "+".join(m.activity), "activity", errs)
@@ -131,6 +131,12 @@ def canonicalize(batch: RawBatch, m: ResolvedMapping, *, zone: str, max_errors: 
     errors = sorted(batch.errors + errs.listed(max_errors), key=lambda e: (e["row"] or 0, e["column"] or ""))
     return Canonical(table=table, errors=errors[:max_errors], bad_rows=int(errs.bad.sum()) + len(batch.errors),
                      cases=pc.unique(columns["case_id"]).to_numpy(zero_copy_only=False))
+
+
+def _with_columns(frame: pd.DataFrame, names: set[str]) -> pd.DataFrame:
+    """Mapped columns a batch lacks (a piece of an XES log whose events never set them) are null."""
+    missing = [n for n in names if n not in frame.columns]
+    return frame.assign(**{n: pd.Series(None, index=frame.index, dtype="str") for n in missing}) if missing else frame
 
 
 def _arrow(values: pd.Series | None, keep: np.ndarray) -> pa.Array:

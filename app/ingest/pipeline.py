@@ -8,6 +8,7 @@ from app.errors import InvalidInput
 from app.ingest.files import detect_format, gunzip_guarded, is_gzip, open_text_probe, refuse_dtd
 from app.ingest.parsers import RawBatch
 from app.ingest.parsers.csv import read_csv
+from app.ingest.parsers.xes import read_xes
 from app.ingest.parsers.tabular import frame_batches, read_jsonl, read_parquet
 from app.ingest.schemas import UploadOptions
 
@@ -36,15 +37,21 @@ def read_batches(path: Path, fmt: str, *, options: UploadOptions, settings: Sett
         return read_parquet(path, max_columns=settings.max_columns, batch_rows=rows)
     if fmt == "jsonl":
         return read_jsonl(path, max_line=max_line, max_columns=settings.max_columns, batch_rows=rows)
-    from app.mining.readers import read_ocel_frame, read_xes_frame
+    from app.mining.readers import read_ocel_frame
 
     if fmt == "xes":
-        frame = _unpanicked("XES", read_xes_frame, path)
+        return _width_checked(read_xes(path, batch_rows=rows), settings.max_columns)
     else:
         frame = _unpanicked("OCEL 2.0", read_ocel_frame, path, fmt=fmt, object_type=options.object_type,
                             resource_object_type=options.resource_object_type)
     _check_width(len(frame.columns), settings.max_columns)
     return frame_batches(frame, rows)
+
+
+def _width_checked(batches: Iterator[RawBatch], limit: int) -> Iterator[RawBatch]:
+    for batch in batches:
+        _check_width(len(batch.frame.columns), limit)
+        yield batch
 
 
 def _unpanicked(kind: str, reader, *args, **kwargs):

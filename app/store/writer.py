@@ -21,7 +21,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy.orm import Session
 
@@ -39,9 +38,8 @@ Progress = Callable[[int], None]
 
 
 def _sorted_by_digest(batch: pa.Table) -> pa.Table:
-    order = pc.sort_indices(batch, sort_keys=[("hash_hi", "ascending"), ("hash_lo", "ascending"),
-                                              ("ordinal", "ascending")])
-    return batch.select(list(STAGE_COLUMNS)).cast(STAGE_SCHEMA).take(order)
+    keys = [batch[c].to_numpy() for c in ("ordinal", "hash_lo", "hash_hi")]
+    return batch.select(list(STAGE_COLUMNS)).cast(STAGE_SCHEMA).take(np.lexsort(keys))
 
 
 class SqliteEventWriter:
@@ -120,41 +118,100 @@ class SqliteEventWriter:
         self.path.unlink(missing_ok=True)
 
 
+class _Repeats:
+    """Digests already written by this upload: repeats within one file are stored once."""
+
+    def __init__(self) -> None:
+        self._his: list[np.ndarray] = []
+        self._keys: list[pd.MultiIndex] = []
+
+    def fresh(self, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
+        """Mask of rows (sorted by digest) not seen before in this upload; remembers them."""
+        fresh = np.ones(len(hi), dtype=bool)
+        fresh[1:] = (hi[1:] != hi[:-1]) | (lo[1:] != lo[:-1])
+        # Earlier chunks: a cheap filter on hash_hi, then the exact check on the few candidates.
+        suspect = np.zeros(len(hi), dtype=bool)
+        for seen in self._his:
+            pos = np.minimum(np.searchsorted(seen, hi), len(seen) - 1)
+            suspect |= seen[pos] == hi
+        if suspect.any():
+            keys = pd.MultiIndex.from_arrays([hi[suspect], lo[suspect]])
+            repeated = np.zeros(len(keys), dtype=bool)
+            for known in self._keys:
+                repeated |= keys.isin(known)
+            fresh[np.flatnonzero(suspect)[repeated]] = False
+        self._his.append(hi[fresh])
+        self._keys.append(pd.MultiIndex.from_arrays([hi[fresh], lo[fresh]]))
+        return fresh
+
+
 class PostgresEventWriter:
-    """COPYs each chunk's new events straight into `events`."""
+    """COPYs each chunk's new events straight into `events`, on a background thread: the server
+    works on the rows while the next chunk is parsed."""
 
     def __init__(self, session: Session, *, ids: tuple[int, int, int]) -> None:
         self.session = session
         self.ids = ids
         self.inserted = 0
-        self._source_had_events: bool | None = None
-        self._seen: pd.Index | None = None
+        self._queue: queue.Queue[pa.Table | None] = queue.Queue(maxsize=2)
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
+        self._repeats = _Repeats()
 
-    def _cursor(self):
-        return self.session.connection().connection.dbapi_connection.cursor()
+    def add(self, batch: pa.Table) -> None:
+        if self._failure is not None:
+            raise self._failure
+        if self._thread is None:
+            # The thread owns the connection until finish(): the job does not use it meanwhile.
+            raw = self.session.connection().connection.dbapi_connection
+            self._thread = threading.Thread(target=self._copy_all, args=(raw,), name="pg-copier", daemon=True)
+            self._thread.start()
+        self._queue.put(batch)
 
-    def _begin(self, cur) -> None:
+    def _copy_all(self, raw) -> None:
+        try:
+            with raw.cursor() as cur:
+                had_events = self._begin(cur)
+                while (batch := self._queue.get()) is not None:
+                    self._copy(cur, batch, had_events)
+        except BaseException as exc:  # re-raised in the job's thread
+            self._failure = exc
+            while self._queue.get() is not None:
+                pass
+
+    def _begin(self, cur) -> bool:
         src = self.ids[1]
         cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCK_NAMESPACE, src))
         cur.execute("SELECT EXISTS (SELECT 1 FROM events WHERE source_id = %s)", (src,))
-        self._source_had_events = bool(cur.fetchone()[0])
-        if self._source_had_events:
+        had_events = bool(cur.fetchone()[0])
+        if had_events:
             cur.execute("CREATE TEMP TABLE IF NOT EXISTS digests (hash_hi bigint, hash_lo bigint, i integer) "
                         "ON COMMIT DROP")
+        return had_events
 
-    def _new_rows(self, cur, batch: pa.Table) -> pa.Table:
-        """Drop rows repeated within this upload or stored already."""
-        hi, lo = batch["hash_hi"].to_numpy(), batch["hash_lo"].to_numpy()
-        keys = pd.MultiIndex.from_arrays([hi, lo])
-        fresh = ~keys.duplicated()
-        if self._seen is not None:
-            fresh &= ~keys.isin(self._seen)
-        self._seen = keys[fresh] if self._seen is None else self._seen.append(keys[fresh])
-        if self._source_had_events and fresh.any():
+    def _copy(self, cur, batch: pa.Table, had_events: bool) -> None:
+        rows = _sorted_by_digest(batch)
+        hi, lo = rows["hash_hi"].to_numpy(), rows["hash_lo"].to_numpy()
+        fresh = self._repeats.fresh(hi, lo)
+        if had_events and fresh.any():
             fresh &= ~self._stored(cur, hi, lo, fresh)
-        return batch if fresh.all() else batch.filter(pa.array(fresh))
+        if not fresh.all():
+            rows = rows.filter(pa.array(fresh))
+        if not rows.num_rows:
+            return
+        ws, src, up = self.ids
+        n = rows.num_rows
+        full = rows.add_column(0, "workspace_id", pa.array(np.full(n, ws)))
+        full = full.add_column(1, "source_id", pa.array(np.full(n, src)))
+        full = full.add_column(2, "upload_id", pa.array(np.full(n, up)))
+        buf = io.BytesIO()
+        pacsv.write_csv(full, buf, pacsv.WriteOptions(include_header=False))
+        with cur.copy(f"COPY events (workspace_id, source_id, upload_id, {_COLS}) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(buf.getbuffer())
+        self.inserted += n
 
     def _stored(self, cur, hi: np.ndarray, lo: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """Which rows the source holds already (an anti-join on the chunk's digests)."""
         idx = np.flatnonzero(candidates)
         buf = io.BytesIO()
         pacsv.write_csv(pa.table({"h": hi[idx], "l": lo[idx], "i": idx}), buf,
@@ -168,28 +225,17 @@ class PostgresEventWriter:
         stored[[row[0] for row in cur.fetchall()]] = True
         return stored
 
-    def add(self, batch: pa.Table) -> None:
-        ws, src, up = self.ids
-        with self._cursor() as cur:
-            if self._source_had_events is None:
-                self._begin(cur)
-            rows = _sorted_by_digest(self._new_rows(cur, batch))
-            if not rows.num_rows:
-                return
-            full = rows.add_column(0, "workspace_id", pa.array(np.full(rows.num_rows, ws)))
-            full = full.add_column(1, "source_id", pa.array(np.full(rows.num_rows, src)))
-            full = full.add_column(2, "upload_id", pa.array(np.full(rows.num_rows, up)))
-            buf = io.BytesIO()
-            pacsv.write_csv(full, buf, pacsv.WriteOptions(include_header=False))
-            with cur.copy(f"COPY events (workspace_id, source_id, upload_id, {_COLS}) FROM STDIN (FORMAT csv)") as copy:
-                copy.write(buf.getbuffer())
-            self.inserted += rows.num_rows
-
     def finish(self, progress: Progress | None = None) -> int:
+        self.close()
+        if self._failure is not None:
+            raise self._failure
         return self.inserted
 
     def close(self) -> None:
-        pass
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
 
 
 def event_writer(session: Session, *, staging_dir: Path, ids: tuple[int, int, int]):

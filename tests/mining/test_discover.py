@@ -6,8 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.mining.discover import (case_durations, discover_activities, discover_flows, discover_handovers,
-                                 discover_variants, start_end_activities)
+from app.mining.discover import (
+    case_durations,
+    discover_activities,
+    discover_flows,
+    discover_handovers,
+    discover_variants,
+    start_end_activities,
+)
 from app.mining.frame import prepare
 from app.mining.pm4py_import import pm4py
 from tests.conftest import DATA, SAMPLES
@@ -42,7 +48,7 @@ def canonical(frame: pd.DataFrame) -> pd.DataFrame:
     ts = frame["time:timestamp"].dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
     return pd.DataFrame({"case_id": frame["case:concept:name"], "activity": frame["concept:name"],
                          "timestamp": ts.to_numpy().view(np.int64),
-                         "resource": frame["org:resource"] if "org:resource" in frame else None,
+                         "resource": frame.get("org:resource"),
                          "ordinal": np.arange(len(frame))})
 
 

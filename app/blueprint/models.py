@@ -1,0 +1,23 @@
+"""Blueprints: one service's definition (sources, correlation, lane rules, phases, assumptions)."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base
+from app.models_common import Json, Timestamp, utcnow
+
+
+class Blueprint(Base):
+    __tablename__ = "blueprints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[dict[str, Any]] = mapped_column(Json)
+    # Bumped on every change: part of the feed's data version (and so of its ETag).
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
