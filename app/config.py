@@ -28,9 +28,10 @@ class Settings(BaseSettings):
     log_json: bool = Field(default=True, description="Structured (JSON lines) logs.")
 
     def resolved_database_url(self) -> str:
-        """The database URL, defaulting to the embedded SQLite file."""
+        """The database URL, defaulting to the embedded SQLite file (its folder is made if missing)."""
         if self.database_url:
             return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{(self.data_dir / 'blueprint.sqlite').resolve()}"
 
     @property

@@ -35,6 +35,7 @@ def load_demo(folder: Path, *, settings: Settings, console, run_upload) -> None:
     for source_name, path in todo:
         upload = run_upload(path, workspace=workspace, source_name=source_name, options=UploadOptions())
         console.print(f"demo: {path.name} -> source {source_name!r}: {upload.events_ingested} events")
+    _ensure_blueprint(settings, workspace, manifest["blueprint"], console)
     console.print(f"demo workspace {workspace!r} is loaded; its API key: {printed}")
 
 
@@ -50,3 +51,21 @@ def _demo_key(session, settings: Settings, workspace: str) -> str:
         kept.write_text(key + "\n")
         kept.chmod(0o600)
     return key
+
+
+def _ensure_blueprint(settings: Settings, workspace: str, spec: dict, console) -> None:
+    """The demo's blueprint, made once (source names in the manifest become ids)."""
+    from app.blueprint import repository as blueprints
+    from app.blueprint import service as blueprint_service
+    from app.blueprint.schemas import BlueprintIn
+
+    engine = make_engine(settings.resolved_database_url())
+    with transaction(make_session_factory(engine)) as session:
+        ws = auth.ensure_workspace(session, workspace)
+        existing = [b for b in blueprints.list_all(session, workspace_id=ws.id) if b.name == spec["name"]]
+        if not existing:
+            ids = [sources.by_name(session, workspace_id=ws.id, name=n).id for n in spec["sources"]]
+            body = BlueprintIn(**{**spec, "sources": ids})
+            made = blueprint_service.create_blueprint(session, workspace_id=ws.id, body=body)
+            console.print(f"demo: blueprint {spec['name']!r} is /v1/blueprints/{made.id}/feed")
+    engine.dispose()

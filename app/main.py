@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app.auth import service as auth
+from app.blueprint.endpoints import router as blueprint_router
+from app.blueprint.feed import FeedCache
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, transaction
 from app.errors import install_error_handlers
@@ -42,9 +44,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   license_info={"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"})
     app.state.settings, app.state.engine, app.state.session_factory = settings, engine, factory
     app.state.uploads = runner
+    app.state.feed_cache = FeedCache()
     install_error_handlers(app)
     app.include_router(sources_router)
     app.include_router(ingest_router)
+    app.include_router(blueprint_router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict:

@@ -8,8 +8,8 @@ from app.errors import InvalidInput
 from app.ingest.files import detect_format, gunzip_guarded, is_gzip, open_text_probe, refuse_dtd
 from app.ingest.parsers import RawBatch
 from app.ingest.parsers.csv import read_csv
-from app.ingest.parsers.xes import read_xes
 from app.ingest.parsers.tabular import frame_batches, read_jsonl, read_parquet
+from app.ingest.parsers.xes import read_xes
 from app.ingest.schemas import UploadOptions
 
 

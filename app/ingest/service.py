@@ -55,6 +55,7 @@ def delete_upload(session: Session, *, workspace_id: int, upload_id: int) -> int
 
         raise Conflict(f"upload {upload_id} is {upload.status}; delete it once it has finished")
     removed = events.delete_upload_events(session, source_id=upload.source_id, upload_id=upload.id)
+    session.get(Source, upload.source_id).data_version += 1
     repository.delete(session, upload)
     return removed
 
@@ -130,6 +131,8 @@ def _store(session: Session, *, upload: Upload, batches: Iterable[RawBatch], opt
         inserted = writer.finish(progress=lambda n: None)
     finally:
         writer.close()
+    if inserted:
+        source.data_version += 1
     return _succeeded(upload, tally, inserted)
 
 

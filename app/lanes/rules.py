@@ -1,5 +1,7 @@
 """Assign lanes to events by ordered rules. Pure: plain pandas in, plain pandas out."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -13,8 +15,10 @@ def _equals(values: pd.Series, wanted: str) -> np.ndarray:
 
 
 def _matches(values: pd.Series, pattern: str) -> np.ndarray:
-    return values.astype("str").str.contains(pattern, regex=True).fillna(False).to_numpy(dtype=bool) & \
-        values.notna().to_numpy()
+    with warnings.catch_warnings():  # users' patterns may have groups; only whether they match counts
+        warnings.simplefilter("ignore", UserWarning)
+        found = values.astype("str").str.contains(pattern, regex=True)
+    return found.fillna(False).to_numpy(dtype=bool) & values.notna().to_numpy()
 
 
 def rule_mask(kinds: pd.DataFrame, rule: LaneRule) -> np.ndarray:

@@ -28,9 +28,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('blueprints', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_blueprints_workspace_id'), ['workspace_id'], unique=False)
+    with op.batch_alter_table('sources', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('data_version', sa.Integer(), server_default='0', nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('sources', schema=None) as batch_op:
+        batch_op.drop_column('data_version')
     with op.batch_alter_table('blueprints', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_blueprints_workspace_id'))
     op.drop_table('blueprints')

@@ -1,0 +1,153 @@
+"""The blueprint feed: load the blueprint's events, correlate, filter, map lanes, observe, assemble.
+
+A feed is computed once per data version (blueprint revision, each source's data version, the
+query) and served from a cache otherwise; the version is also the ETag."""
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from app.blueprint import service
+from app.blueprint.assemble import LANES, build_feed
+from app.blueprint.phases import derived_phases, user_phases
+from app.blueprint.schemas import BlueprintIn
+from app.errors import InvalidInput
+from app.lanes.assign import evidence, lanes_for_events, step_lanes, unmapped
+from app.mining.observe import handovers_within_lanes, lane_handovers, observe, phase_durations
+from app.sources import repository as sources
+from app.store import repository as store
+from app.store.frames import load_events
+
+
+class FeedCache:
+    """The last feeds computed, by data version (a small LRU, per process)."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._items: OrderedDict[str, dict] = OrderedDict()
+        self._lock = threading.Lock()
+        self.size = size
+
+    def get(self, key: str) -> dict | None:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
+    def put(self, key: str, feed: dict) -> None:
+        with self._lock:
+            self._items[key] = feed
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+def _segments(raw: list[str]) -> list[tuple[str, str]]:
+    out = []
+    for item in raw:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise InvalidInput(f"segment {item!r}: write it as attribute=value")
+        out.append((name, value))
+    return out
+
+
+def _micros(value: datetime | None) -> int | None:
+    if value is None:
+        return None
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return int(value.timestamp() * 1_000_000)
+
+
+def feed_for(session: Session, cache: FeedCache, *, workspace_id: int, blueprint_id: int,
+             window: tuple[datetime | None, datetime | None], segment: list[str]) -> tuple[dict, str]:
+    """The feed and its ETag (served from the cache when nothing changed)."""
+    bp = service.get_blueprint(session, workspace_id=workspace_id, blueprint_id=blueprint_id)
+    definition = BlueprintIn(name=bp.name, **bp.definition)
+    srcs = [sources.get(session, workspace_id=workspace_id, source_id=i) for i in definition.sources]
+    srcs = [s for s in srcs if s is not None]
+    start = window[0] or definition.filters.from_
+    end = window[1] or definition.filters.to
+    segs = _segments(segment or definition.filters.segment)
+    version = json.dumps([bp.id, bp.revision, [(s.id, s.data_version) for s in srcs],
+                          _micros(start), _micros(end), segs])
+    etag = hashlib.sha256(version.encode()).hexdigest()[:32]
+    cached = cache.get(etag)
+    if cached is not None:
+        return cached, etag
+    meta = {"blueprint": {"id": bp.id, "name": bp.name, "revision": bp.revision},
+            "generated_at": datetime.now(UTC).isoformat(), "data_version": etag,
+            "window": {"from": start.isoformat() if start else None, "to": end.isoformat() if end else None},
+            "segment": [f"{k}={v}" for k, v in segs]}
+    feed = build_feed(meta, definition, _parts(session, definition, srcs, _micros(start), _micros(end), segs))
+    cache.put(etag, feed)
+    return feed, etag
+
+
+def _load(session: Session, definition: BlueprintIn, srcs, segs) -> tuple[pd.DataFrame, int]:
+    corr = definition.correlation
+    keys = {s.name: corr.per_source.get(s.name, corr.attribute) for s in srcs}
+    wanted = sorted(definition.lanes.attributes_used() | {k for k, _ in segs} | set(keys.values()) - {"case_id"})
+    frame = load_events(session, source_ids=[s.id for s in srcs], attributes=wanted)
+    by_id = {s.id: s for s in srcs}
+    frame["source"] = frame["source_id"].map(lambda i: by_id[i].name)
+    frame["system"] = frame["source_id"].map(lambda i: by_id[i].system)
+    for name, key in keys.items():
+        if key != "case_id":
+            rows = frame["source"] == name
+            frame.loc[rows, "case_id"] = frame.loc[rows, f"attr:{key}"]
+    uncorrelated = int(frame["case_id"].isna().sum())
+    return frame.dropna(subset=["case_id"]), uncorrelated
+
+
+def _filter(frame: pd.DataFrame, start: int | None, end: int | None, segs) -> pd.DataFrame:
+    """Cases that begin in [start, end) and have, on some event, every segment attribute value."""
+    keep = np.ones(len(frame), dtype=bool)
+    if start is not None or end is not None:
+        begin = frame.groupby("case_id")["timestamp"].transform("min").to_numpy()
+        keep &= (begin >= (start if start is not None else begin.min())) & \
+            (begin < (end if end is not None else begin.max() + 1))
+    for name, value in segs:
+        column = name if name in ("source", "system", "resource", "role") else f"attr:{name}"
+        hits = frame.loc[frame[column] == value, "case_id"].unique()
+        keep &= frame["case_id"].isin(hits).to_numpy()
+    return frame[keep]
+
+
+def _parts(session, definition: BlueprintIn, srcs, start, end, segs) -> dict:
+    frame, uncorrelated = _load(session, definition, srcs, segs)
+    frame = lanes_for_events(_filter(frame, start, end, segs), definition.lanes)
+    seen = observe(frame)
+    lanes_of = step_lanes(frame)
+    names, phase_of = (user_phases(definition.phases, list(seen.position)) if definition.phases
+                       else derived_phases(seen.position))
+    ev = seen.ev
+    return {
+        "stats": {"cases": len(ev.case_first), "events": ev.n, "activities": len(ev.act_labels),
+                  "first_timestamp": _iso(ev.ts.min()) if ev.n else None,
+                  "last_timestamp": _iso(ev.ts.max()) if ev.n else None, "uncorrelated_events": uncorrelated},
+        "activities": seen.activities, "flows": seen.flows, "variants": seen.variants,
+        "case_duration": seen.case_duration, "starts": seen.starts, "ends": seen.ends,
+        "waiting_before": seen.waiting_before, "position": seen.position, "step_lane": lanes_of,
+        "evidence": evidence(frame), "unmapped": unmapped(frame), "phase_names": names, "phase_of": phase_of,
+        "phase_durations": phase_durations(ev, phase_of, len(names)),
+        "lane_handovers": lane_handovers(ev, lanes_of, LANES),
+        "within_lanes": handovers_within_lanes(ev, lanes_of, LANES),
+        "resource_handovers": seen.resource_handovers,
+        "sources": [_source_info(session, s) for s in srcs]}
+
+
+def _source_info(session: Session, source) -> dict:
+    stats = store.source_stats(session, source_id=source.id)
+    last = stats["last_ingest_at"]
+    return {"id": source.id, "name": source.name, "system": source.system, "events": stats["events"],
+            "last_ingest_at": last.isoformat() if last else None}
+
+
+def _iso(micros) -> str:
+    return datetime.fromtimestamp(int(micros) / 1e6, tz=UTC).isoformat()
