@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from app.auth import service as auth
 from app.blueprint.endpoints import router as blueprint_router
 from app.blueprint.feed import FeedCache
+from app.blueprint.process_model import ModelStore
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, transaction
 from app.errors import install_error_handlers
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         threading.Thread(target=importlib.import_module, args=("app.mining.readers",), daemon=True).start()
         yield
         runner.stop()
+        app.state.models.close()
         engine.dispose()
 
     app = FastAPI(title="Blueprint Miner", version="0.1.0", lifespan=lifespan,
@@ -45,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings, app.state.engine, app.state.session_factory = settings, engine, factory
     app.state.uploads = runner
     app.state.feed_cache = FeedCache()
+    app.state.models = ModelStore()
     install_error_handlers(app)
     app.include_router(sources_router)
     app.include_router(ingest_router)

@@ -15,14 +15,20 @@ from sqlalchemy.orm import Session
 
 from app.blueprint import service
 from app.blueprint.assemble import LANES, build_feed
+from app.blueprint.bpmn import with_lanes
 from app.blueprint.phases import derived_phases, user_phases
+from app.blueprint.process_model import ModelStore
 from app.blueprint.schemas import BlueprintIn
 from app.errors import InvalidInput
 from app.lanes.assign import evidence, lanes_for_events, step_lanes, unmapped
+from app.mining.model import discover_bpmn_xml, variant_sequences
 from app.mining.observe import handovers_within_lanes, lane_handovers, observe, phase_durations
 from app.sources import repository as sources
 from app.store import repository as store
 from app.store.frames import load_events
+
+MODEL_COVERAGE = 0.95
+SMALL_LOG_EVENTS = 200_000
 
 
 class FeedCache:
@@ -65,7 +71,8 @@ def _micros(value: datetime | None) -> int | None:
 
 
 def feed_for(session: Session, cache: FeedCache, *, workspace_id: int, blueprint_id: int,
-             window: tuple[datetime | None, datetime | None], segment: list[str]) -> tuple[dict, str]:
+             window: tuple[datetime | None, datetime | None], segment: list[str],
+             models: ModelStore | None = None) -> tuple[dict, str]:
     """The feed and its ETag (served from the cache when nothing changed)."""
     bp = service.get_blueprint(session, workspace_id=workspace_id, blueprint_id=blueprint_id)
     definition = BlueprintIn(name=bp.name, **bp.definition)
@@ -84,7 +91,16 @@ def feed_for(session: Session, cache: FeedCache, *, workspace_id: int, blueprint
             "generated_at": datetime.now(UTC).isoformat(), "data_version": etag,
             "window": {"from": start.isoformat() if start else None, "to": end.isoformat() if end else None},
             "segment": [f"{k}={v}" for k, v in segs]}
-    feed = build_feed(meta, definition, _parts(session, definition, srcs, _micros(start), _micros(end), segs))
+    parts = _parts(session, definition, srcs, _micros(start), _micros(end), segs)
+    sequences, step_lane = parts.pop("sequences"), parts["step_lane"]
+    if models is not None and sequences:
+        models.request(etag, lambda: with_lanes(discover_bpmn_xml(sequences, MODEL_COVERAGE), step_lane=step_lane,
+                                                lanes=LANES, pool_name=bp.name))
+        if parts["stats"]["events"] < SMALL_LOG_EVENTS:
+            # A small log's model takes well under a second: wait for it, so the first answer is
+            # complete and its ETag stays valid (the model's status is part of the feed).
+            models.settle(etag, timeout=2.0)
+    feed = build_feed(meta, definition, parts)
     cache.put(etag, feed)
     return feed, etag
 
@@ -138,7 +154,7 @@ def _parts(session, definition: BlueprintIn, srcs, start, end, segs) -> dict:
         "phase_durations": phase_durations(ev, phase_of, len(names)),
         "lane_handovers": lane_handovers(ev, lanes_of, LANES),
         "within_lanes": handovers_within_lanes(ev, lanes_of, LANES),
-        "resource_handovers": seen.resource_handovers,
+        "resource_handovers": seen.resource_handovers, "sequences": variant_sequences(ev) if ev.n else [],
         "sources": [_source_info(session, s) for s in srcs]}
 
 
@@ -151,3 +167,25 @@ def _source_info(session: Session, source) -> dict:
 
 def _iso(micros) -> str:
     return datetime.fromtimestamp(int(micros) / 1e6, tz=UTC).isoformat()
+
+
+def with_model(feed: dict, etag: str, models: ModelStore) -> tuple[dict, str]:
+    """The feed with its model's current status; the status is part of the ETag."""
+    status, error = models.status(etag)
+    bp = feed["blueprint"]["id"]
+    model = {"status": status, "bpmn_url": f"/v1/blueprints/{bp}/bpmn", "coverage": MODEL_COVERAGE, "error": error}
+    return {**feed, "model": model}, f"{etag}-{status}"
+
+
+def model_xml(models: ModelStore, etag: str, timeout: float = 300) -> bytes:
+    """The BPMN document of the data version `etag` (waits for it; 422 if there is none)."""
+    from app.errors import MiningError
+
+    if models.status(etag)[0] == "unknown":
+        raise MiningError("the blueprint has no events yet: there is no process to model")
+    try:
+        return models.result(etag, timeout)
+    except MiningError:
+        raise
+    except Exception as exc:
+        raise MiningError(f"process discovery failed: {exc}") from exc

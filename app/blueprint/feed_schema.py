@@ -193,6 +193,13 @@ class Window(_Strict):
     to: str | None
 
 
+class Model(_Strict):
+    status: Literal["ready", "computing", "failed", "unknown"]
+    bpmn_url: str
+    coverage: float = Field(description="share of cases whose variants the model was discovered from")
+    error: str | None
+
+
 class Feed(_Strict):
     """The observed service blueprint."""
 
@@ -218,6 +225,7 @@ class Feed(_Strict):
     unmapped: list[Unmapped]
     sources: list[SourceInfo]
     assumptions: Assumptions
+    model: Model
 
 
 def feed_json_schema() -> dict:

@@ -62,6 +62,8 @@ def assign_lanes(kinds: pd.DataFrame, lanes: LaneRules) -> pd.DataFrame:
             evidence[hit] = kinds[f"attr:{rule.evidence_attribute}"].to_numpy(dtype=object)[hit]
     if lanes.default is not None:
         lane[rule_index == -1] = lanes.default.value
-    out["lane"], out["evidence"], out["rule"] = lane, evidence, rule_index
-    out["evidence"] = out["evidence"].where(out["evidence"].notna(), None)
+    # Object columns keep None for "no lane" (pandas would infer text and turn it into NaN).
+    out["lane"] = pd.Series(lane, index=out.index, dtype=object)
+    out["evidence"] = pd.Series(evidence, index=out.index, dtype=object).where(pd.notna(evidence), None)
+    out["rule"] = rule_index
     return out

@@ -179,3 +179,30 @@ def test_blueprint_crud_and_validation(client):
     assert client.post("/v1/blueprints", json=bad_regex).status_code == 422
     assert client.delete(f"/v1/blueprints/{bp}").status_code == 204
     assert client.get(f"/v1/blueprints/{bp}").status_code == 404
+
+
+def test_bpmn_export_has_one_lane_per_blueprint_lane_and_reads_back(client, tmp_path):
+    from lxml import etree
+
+    bp = load_demo(client)
+    assert feed(client, bp)["model"]["status"] == "ready"
+    r = client.get(f"/v1/blueprints/{bp}/bpmn")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/xml")
+    path = tmp_path / "demo.bpmn"
+    path.write_bytes(r.content)
+    model = pm4py.read_bpmn(str(path))
+    tasks = {n.get_name() for n in model.get_nodes() if type(n).__name__ == "Task"}
+    assert tasks <= set(demo_frame()["activity"]) and len(tasks) >= 15
+    ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
+    root = etree.fromstring(r.content)
+    lanes = root.findall(".//bpmn:laneSet/bpmn:lane", ns)
+    assert [lane.get("name") for lane in lanes] == ["Customer", "Frontstage", "Backstage", "Support"]
+    steps = {s["activity"]: s["lane"] for s in feed(client, bp)["steps"]}
+    by_id = {el.get("id"): el.get("name") for el in root.iter(f"{{{ns['bpmn']}}}task")}
+    for lane in lanes:
+        for ref in lane.findall("bpmn:flowNodeRef", ns):
+            if ref.text in by_id:  # every task sits in its step's lane
+                assert steps[by_id[ref.text]] == lane.get("name").lower()
+    # Every flow node has a diagram shape inside its lane's band.
+    shapes = root.findall(".//{http://www.omg.org/spec/BPMN/20100524/DI}BPMNShape")
+    assert len(shapes) == 1 + 4 + len(root.findall(".//bpmn:laneSet//bpmn:flowNodeRef", ns))
