@@ -79,6 +79,13 @@ def get_bpmn(blueprint_id: int, request: Request, session: SessionDep, principal
                     headers={"Content-Disposition": f'attachment; filename="blueprint-{blueprint_id}.bpmn"'})
 
 
+@router.get("/v1/blueprints/{blueprint_id}/lanes/suggest")
+def suggest_lanes(blueprint_id: int, session: SessionDep, principal: ReadPrincipal) -> dict:
+    """Proposed lane rules, each with its reason (role and resource names, source system kinds,
+    pm4py's organisational roles): a start to edit, then PUT into the blueprint's `lanes`."""
+    return feeds.suggest_lanes(session, workspace_id=principal.workspace_id, blueprint_id=blueprint_id)
+
+
 @router.get("/v1/schema/blueprint-feed.json", tags=["schema"])
 def feed_schema() -> dict:
     """The JSON Schema of the feed (blueprint-feed/1)."""
