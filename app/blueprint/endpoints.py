@@ -58,7 +58,8 @@ def get_feed(blueprint_id: int, request: Request, session: SessionDep, principal
     [from, to); a segment keeps cases with an event holding attribute=value. ETag / If-None-Match."""
     models = request.app.state.models
     feed, etag = feeds.feed_for(session, request.app.state.feed_cache, workspace_id=principal.workspace_id,
-                                blueprint_id=blueprint_id, window=(from_, to), segment=segment or [], models=models)
+                                blueprint_id=blueprint_id, window=(from_, to), segment=segment or [], models=models,
+                                scratch_dir=request.app.state.settings.staging_dir)
     feed, etag = feeds.with_model(feed, etag, models)
     quoted = f'"{etag}"'
     if request.headers.get("if-none-match") in (quoted, etag, f"W/{quoted}"):
@@ -73,17 +74,19 @@ def get_bpmn(blueprint_id: int, request: Request, session: SessionDep, principal
     one lane per blueprint lane; opens in bpmn.io and Camunda Modeler. Waits while it is computed."""
     models = request.app.state.models
     _, etag = feeds.feed_for(session, request.app.state.feed_cache, workspace_id=principal.workspace_id,
-                             blueprint_id=blueprint_id, window=(None, None), segment=[], models=models)
+                             blueprint_id=blueprint_id, window=(None, None), segment=[], models=models,
+                             scratch_dir=request.app.state.settings.staging_dir)
     xml = feeds.model_xml(models, etag)
     return Response(xml, media_type="application/xml",
                     headers={"Content-Disposition": f'attachment; filename="blueprint-{blueprint_id}.bpmn"'})
 
 
 @router.get("/v1/blueprints/{blueprint_id}/lanes/suggest")
-def suggest_lanes(blueprint_id: int, session: SessionDep, principal: ReadPrincipal) -> dict:
+def suggest_lanes(blueprint_id: int, request: Request, session: SessionDep, principal: ReadPrincipal) -> dict:
     """Proposed lane rules, each with its reason (role and resource names, source system kinds,
     pm4py's organisational roles): a start to edit, then PUT into the blueprint's `lanes`."""
-    return feeds.suggest_lanes(session, workspace_id=principal.workspace_id, blueprint_id=blueprint_id)
+    return feeds.suggest_lanes(session, workspace_id=principal.workspace_id, blueprint_id=blueprint_id,
+                               scratch_dir=request.app.state.settings.staging_dir)
 
 
 @router.get("/v1/schema/blueprint-feed.json", tags=["schema"])

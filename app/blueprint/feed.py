@@ -8,6 +8,7 @@ import json
 import threading
 from collections import OrderedDict
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -72,7 +73,7 @@ def _micros(value: datetime | None) -> int | None:
 
 def feed_for(session: Session, cache: FeedCache, *, workspace_id: int, blueprint_id: int,
              window: tuple[datetime | None, datetime | None], segment: list[str],
-             models: ModelStore | None = None) -> tuple[dict, str]:
+             scratch_dir: Path, models: ModelStore | None = None) -> tuple[dict, str]:
     """The feed and its ETag (served from the cache when nothing changed)."""
     bp = service.get_blueprint(session, workspace_id=workspace_id, blueprint_id=blueprint_id)
     definition = BlueprintIn(name=bp.name, **bp.definition)
@@ -91,7 +92,7 @@ def feed_for(session: Session, cache: FeedCache, *, workspace_id: int, blueprint
             "generated_at": datetime.now(UTC).isoformat(), "data_version": etag,
             "window": {"from": start.isoformat() if start else None, "to": end.isoformat() if end else None},
             "segment": [f"{k}={v}" for k, v in segs]}
-    parts = _parts(session, definition, srcs, _micros(start), _micros(end), segs)
+    parts = _parts(session, definition, srcs, _micros(start), _micros(end), segs, scratch_dir)
     sequences, step_lane = parts.pop("sequences"), parts["step_lane"]
     if models is not None and sequences:
         models.request(etag, lambda: with_lanes(discover_bpmn_xml(sequences, MODEL_COVERAGE), step_lane=step_lane,
@@ -105,11 +106,12 @@ def feed_for(session: Session, cache: FeedCache, *, workspace_id: int, blueprint
     return feed, etag
 
 
-def _load(session: Session, definition: BlueprintIn, srcs, segs) -> tuple[pd.DataFrame, int]:
+def _load(session: Session, definition: BlueprintIn, srcs, segs, scratch_dir: Path) -> tuple[pd.DataFrame, int]:
     corr = definition.correlation
     keys = {s.name: corr.per_source.get(s.name, corr.attribute) for s in srcs}
     wanted = sorted(definition.lanes.attributes_used() | {k for k, _ in segs} | set(keys.values()) - {"case_id"})
-    frame = load_events(session, source_ids=[s.id for s in srcs], attributes=wanted)
+    frame = load_events(session.get_bind(), source_ids=[s.id for s in srcs], attributes=wanted,
+                        scratch_dir=scratch_dir)
     by_id = {s.id: s for s in srcs}
     frame["source"] = frame["source_id"].map(lambda i: by_id[i].name)
     frame["system"] = frame["source_id"].map(lambda i: by_id[i].system)
@@ -135,8 +137,9 @@ def _filter(frame: pd.DataFrame, start: int | None, end: int | None, segs) -> pd
     return frame[keep]
 
 
-def _parts(session, definition: BlueprintIn, srcs, start, end, segs) -> dict:
-    frame, uncorrelated = _load(session, definition, srcs, segs)
+def _parts(session, definition: BlueprintIn, srcs, start, end, segs, scratch_dir: Path) -> dict:
+    frame, uncorrelated = _load(session, definition, srcs, segs, scratch_dir)
+    counts = frame["source_id"].value_counts().to_dict()
     frame = lanes_for_events(_filter(frame, start, end, segs), definition.lanes)
     seen = observe(frame)
     lanes_of = step_lanes(frame)
@@ -155,13 +158,12 @@ def _parts(session, definition: BlueprintIn, srcs, start, end, segs) -> dict:
         "lane_handovers": lane_handovers(ev, lanes_of, LANES),
         "within_lanes": handovers_within_lanes(ev, lanes_of, LANES),
         "resource_handovers": seen.resource_handovers, "sequences": variant_sequences(ev) if ev.n else [],
-        "sources": [_source_info(session, s) for s in srcs]}
+        "sources": [_source_info(session, s, counts) for s in srcs]}
 
 
-def _source_info(session: Session, source) -> dict:
-    stats = store.source_stats(session, source_id=source.id)
-    last = stats["last_ingest_at"]
-    return {"id": source.id, "name": source.name, "system": source.system, "events": stats["events"],
+def _source_info(session: Session, source, counts: dict[int, int]) -> dict:
+    last = store.last_ingest_at(session, source_id=source.id)
+    return {"id": source.id, "name": source.name, "system": source.system, "events": counts.get(source.id, 0),
             "last_ingest_at": last.isoformat() if last else None}
 
 
@@ -191,7 +193,7 @@ def model_xml(models: ModelStore, etag: str, timeout: float = 300) -> bytes:
         raise MiningError(f"process discovery failed: {exc}") from exc
 
 
-def suggest_lanes(session: Session, *, workspace_id: int, blueprint_id: int) -> dict:
+def suggest_lanes(session: Session, *, workspace_id: int, blueprint_id: int, scratch_dir: Path) -> dict:
     """Suggested lane rules for the blueprint's events, each with its reason."""
     from app.lanes.suggest import suggest_rules
     from app.mining.roles import discover_roles
@@ -200,6 +202,6 @@ def suggest_lanes(session: Session, *, workspace_id: int, blueprint_id: int) -> 
     definition = BlueprintIn(name=bp.name, **bp.definition)
     srcs = [s for s in (sources.get(session, workspace_id=workspace_id, source_id=i) for i in definition.sources)
             if s is not None]
-    frame, _ = _load(session, definition, srcs, [])
+    frame, _ = _load(session, definition, srcs, [], scratch_dir)
     roles = discover_roles(frame)
     return {"rules": suggest_rules(frame, roles), "roles": roles}

@@ -28,6 +28,11 @@ def source_stats(session: Session, *, source_id: int) -> dict[str, Any]:
             "uploads": uploads[0], "last_ingest_at": uploads[1]}
 
 
+def last_ingest_at(session: Session, *, source_id: int) -> datetime | None:
+    return session.scalar(select(func.max(Upload.finished_at))
+                          .where(Upload.source_id == source_id, Upload.status == "succeeded"))
+
+
 def count_events(session: Session, *, workspace_id: int | None = None) -> int:
     query = select(func.count()).select_from(Event)
     if workspace_id is not None:
