@@ -22,7 +22,7 @@ from app.blueprint.process_model import ModelStore
 from app.blueprint.schemas import BlueprintIn
 from app.errors import InvalidInput
 from app.lanes.assign import evidence, lanes_for_events, step_lanes, unmapped
-from app.mining.model import discover_bpmn_xml, variant_sequences
+from app.mining.model import covering, discover_bpmn_xml, variant_sequences
 from app.mining.observe import handovers_within_lanes, lane_handovers, observe, phase_durations
 from app.sources import repository as sources
 from app.store import repository as store
@@ -102,6 +102,8 @@ def feed_for(session: Session, cache: FeedCache, *, workspace_id: int, blueprint
             # complete and its ETag stays valid (the model's status is part of the feed).
             models.settle(etag, timeout=2.0)
     feed = build_feed(meta, definition, parts)
+    feed["model"] = {"status": "unknown", "bpmn_url": f"/v1/blueprints/{bp.id}/bpmn",
+                     "coverage": covering(sequences, MODEL_COVERAGE)[1], "error": None}
     cache.put(etag, feed)
     return feed, etag
 
@@ -112,9 +114,8 @@ def _load(session: Session, definition: BlueprintIn, srcs, segs, scratch_dir: Pa
     wanted = sorted(definition.lanes.attributes_used() | {k for k, _ in segs} | set(keys.values()) - {"case_id"})
     frame = load_events(session.get_bind(), source_ids=[s.id for s in srcs], attributes=wanted,
                         scratch_dir=scratch_dir)
-    by_id = {s.id: s for s in srcs}
-    frame["source"] = frame["source_id"].map(lambda i: by_id[i].name)
-    frame["system"] = frame["source_id"].map(lambda i: by_id[i].system)
+    frame["source"] = frame["source_id"].map({s.id: s.name for s in srcs}).astype("str")
+    frame["system"] = frame["source_id"].map({s.id: s.system for s in srcs}).astype("str")
     for name, key in keys.items():
         if key != "case_id":
             rows = frame["source"] == name
@@ -174,9 +175,7 @@ def _iso(micros) -> str:
 def with_model(feed: dict, etag: str, models: ModelStore) -> tuple[dict, str]:
     """The feed with its model's current status; the status is part of the ETag."""
     status, error = models.status(etag)
-    bp = feed["blueprint"]["id"]
-    model = {"status": status, "bpmn_url": f"/v1/blueprints/{bp}/bpmn", "coverage": MODEL_COVERAGE, "error": error}
-    return {**feed, "model": model}, f"{etag}-{status}"
+    return {**feed, "model": {**feed["model"], "status": status, "error": error}}, f"{etag}-{status}"
 
 
 def model_xml(models: ModelStore, etag: str, timeout: float = 300) -> bytes:

@@ -19,7 +19,7 @@ def lanes_for_events(frame: pd.DataFrame, rules: LaneRules) -> pd.DataFrame:
 
 def step_lanes(events: pd.DataFrame) -> dict[str, str | None]:
     """Each activity's lane: the lane most of its events were given (None: no rule matched any)."""
-    counted = events.dropna(subset=["lane"]).groupby(["activity", "lane"]).size().reset_index(name="n")
+    counted = events[["activity", "lane"]].dropna().groupby(["activity", "lane"]).size().reset_index(name="n")
     best = counted.sort_values(["activity", "n"], ascending=[True, False]).drop_duplicates("activity")
     lanes = dict(zip(best["activity"], best["lane"], strict=True))
     return {a: lanes.get(a) for a in events["activity"].unique()}
@@ -27,7 +27,7 @@ def step_lanes(events: pd.DataFrame) -> dict[str, str | None]:
 
 def unmapped(events: pd.DataFrame) -> list[dict]:
     """Activities with events no rule matched, with their event and case counts."""
-    missing = events[events["lane"].isna()]
+    missing = events.loc[events["lane"].isna(), ["activity", "case_id"]]
     grouped = missing.groupby("activity").agg(events=("case_id", "size"), cases=("case_id", "nunique"))
     return [{"activity": a, "events": int(r.events), "cases": int(r.cases)}
             for a, r in grouped.sort_values("events", ascending=False).iterrows()]
@@ -35,7 +35,7 @@ def unmapped(events: pd.DataFrame) -> list[dict]:
 
 def evidence(events: pd.DataFrame) -> dict[str, list[dict]]:
     """Per activity, the evidence its events produce, with counts."""
-    found = events.dropna(subset=["evidence"]).groupby(["activity", "evidence"]).size()
+    found = events[["activity", "evidence"]].dropna().groupby(["activity", "evidence"]).size()
     out: dict[str, list[dict]] = {}
     for (activity, name), count in found.items():
         out.setdefault(activity, []).append({"name": name, "events": int(count)})

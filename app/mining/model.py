@@ -23,21 +23,26 @@ def variant_sequences(ev: EventArrays) -> list[tuple[tuple[str, ...], int]]:
     return [(tuple(ev.act_labels[np.frombuffer(k, dtype=np.int64)]), int(c)) for k, c in counts.items()]
 
 
-def covering(sequences: list[tuple[tuple[str, ...], int]], coverage: float) -> list[tuple[str, ...]]:
-    """The most frequent variants until they cover `coverage` of the cases."""
+MAX_VARIANTS = 2000
+
+
+def covering(sequences: list[tuple[tuple[str, ...], int]], coverage: float,
+             limit: int = MAX_VARIANTS) -> tuple[list[tuple[str, ...]], float]:
+    """The most frequent variants until they cover `coverage` of the cases (at most `limit`: in
+    loop-heavy logs nearly every case is its own variant), and the share of cases they cover."""
     total = sum(c for _, c in sequences)
     chosen, covered = [], 0
     for seq, count in sequences:
-        if covered >= coverage * total and chosen:
+        if (covered >= coverage * total and chosen) or len(chosen) >= limit:
             break
         chosen.append(seq)
         covered += count
-    return chosen
+    return chosen, covered / total if total else 0.0
 
 
 def discover_bpmn_xml(sequences: list[tuple[tuple[str, ...], int]], coverage: float = 0.95) -> str:
     """BPMN 2.0 XML (semantics only, no diagram) of the inductive miner's model."""
-    chosen = covering(sequences, coverage)
+    chosen, _ = covering(sequences, coverage)
     if not chosen:
         raise MiningError("no events: there is no process to model")
     rows = [(str(i), activity, pd.Timestamp(j, unit="s", tz="UTC"))
