@@ -328,12 +328,16 @@ class Server:
         done = subprocess.run([str(EXE), "migrate"], env=self.env, capture_output=True, text=True, timeout=300)
         if done.returncode:
             raise RuntimeError(f"migrate failed: {done.stderr[-1000:]}")
-        self.log_path = self.tmp / "server.log"
+        self._launch(self.tmp / "server.log", timeout=600.0)
+
+    def _launch(self, log_path: Path, timeout: float) -> None:
+        """Start `blueprint-miner serve` (env, port and key set) and wait until /healthz answers."""
+        self.log_path = log_path
         self.log = open(self.log_path, "w")  # noqa: SIM115 - open for the server's lifetime, closed in close()
         self.proc = subprocess.Popen([str(EXE), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
                                      env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         self.http = httpx.Client(base_url=self.base, headers={"Authorization": f"Bearer {self.key}"},
-                                 timeout=httpx.Timeout(600.0))
+                                 timeout=httpx.Timeout(timeout))
         deadline = time.monotonic() + 120
         while True:
             try:
@@ -342,10 +346,10 @@ class Server:
             except httpx.HTTPError:
                 pass
             if self.proc.poll() is not None:
-                raise RuntimeError("server exited at start: " + self.log_path.read_text()[-1000:])
+                raise RuntimeError("server exited at start: " + self.log_path.read_text()[-2000:])
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not answer /healthz in 120 s")
-            time.sleep(0.2)
+            time.sleep(0.1)
 
     @property
     def pid(self) -> int:

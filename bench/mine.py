@@ -129,25 +129,8 @@ class MineServer(ingest.Server):
         self.port = ingest.free_port()
         self.slowest_poll, self.poll_errors = 0.0, 0
         self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = data_dir / f"server-{label}.log"
-        self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in close()
         t0 = time.perf_counter()
-        self.proc = subprocess.Popen([str(EXE), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                                     env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
-        self.http = httpx.Client(base_url=self.base, headers={"Authorization": f"Bearer {key}"},
-                                 timeout=httpx.Timeout(1800.0))
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if self.http.get("/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if self.proc.poll() is not None:
-                raise RuntimeError("server exited at start: " + self.log_path.read_text()[-2000:])
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not answer /healthz in 120 s")
-            time.sleep(0.1)
+        self._launch(data_dir / f"server-{label}.log", timeout=1800.0)
         self.start_seconds = time.perf_counter() - t0
 
     def wait_idle(self, quiet: float = 1.0, timeout: float = 60) -> float:
