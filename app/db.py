@@ -70,7 +70,9 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the session commits before the response is sent, so a client that reads right
+# after a write sees it (by default FastAPI closes yield dependencies after sending the response).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 @contextmanager

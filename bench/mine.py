@@ -216,6 +216,13 @@ def blueprint_body(source_id: int) -> dict:
 # wins; every substring of a rule must be in the stack). Stacks outside feed_for are dropped.
 FEED_STAGES = [
     ("lazy imports during the request", ("_find_and_load",)),
+    # store/frames.py since 4e093c5: a sqlite3 copy into a scratch file, read by ADBC into Arrow
+    ("load: ADBC read of the scratch copy into Arrow", ("_sqlite (app/store/frames", "fetch_arrow_table")),
+    ("load: sqlite3 INSERT INTO scratch SELECT (the copy)", ("_sqlite (app/store/frames",)),
+    ("load: ADBC read (PostgreSQL)", ("_postgres (app/store/frames",)),
+    ("load: Arrow -> pandas", ("load_events (", "table_to_dataframe")),
+    ("load: Arrow -> pandas", ("load_events (", "to_pandas")),
+    # store/frames.py before 4e093c5: SQLAlchemy rows
     ("load: SQL execute (sqlite3 step, first rows)", ("load_events (", "execute")),
     ("load: fetchall (sqlite3 rows -> SQLAlchemy Rows)", ("load_events (", "fetchall")),
     ("load: pandas DataFrame from Rows + casts", ("load_events (",)),
@@ -534,7 +541,8 @@ def measure(n: int, args) -> dict:
                                "rework_events": sum(s["rework"]["events"] for s in steps),
                                "most_reworked_step_cases": rework_cases,
                                "lanes": {lane["id"]: len(lane["steps"]) for lane in feed["lanes"]},
-                               "unmapped": [u["activity"] for u in feed["unmapped"]]}}
+                               "unmapped": [u["activity"] for u in feed["unmapped"]],
+                               "model_coverage": (feed.get("model") or {}).get("coverage")}}
     if pm:
         result["pm4py_over_cold"] = round(pm["total_s"] / server["cold_feed_s"], 2)
         result["pm4py_with_read_over_cold"] = round(pm["total_with_read_s"] / server["cold_feed_s"], 2)
@@ -556,8 +564,10 @@ def report(results: list[dict]) -> None:
         print(f"  memory: idle {s['cold'][0]['idle_rss_mb']:.0f} MB -> peak {s['peak_rss_mb']:.0f} MB when the cold "
               f"feed has answered (VmHWM of the restarted process), {s['peak_rss_with_model_mb']:.0f} MB once the "
               f"background BPMN model is done")
+        coverage = fs.get("model_coverage")
         print(f"  BPMN model (background thread): first answer says {s['cold'][0]['model_status']!r}; ready "
-              f"{s['model_ready_s']:.1f}s after the cold GET began (median of {len(s['cold'])})")
+              f"{s['model_ready_s']:.1f}s after the cold GET began (median of {len(s['cold'])})"
+              + (f"; it covers {coverage:.1%} of the cases" if isinstance(coverage, float) else ""))
         during = s.get("cached_while_model_computing_ms")
         print(f"  cached feed: median {s['cached_ms']['median']:.1f} ms (min {s['cached_ms']['min']:.1f}, max "
               f"{s['cached_ms']['max']:.1f}) with the server idle; 304 with If-None-Match: median "
@@ -639,6 +649,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--py-spy", action="store_true",
                     help="record the first cold feed with py-spy (bench/out/profile-feed-N.txt), by stage")
     ap.add_argument("--keep-data", action="store_true", help="keep the server's data directory (for profiling)")
+    ap.add_argument("--out", type=Path, default=OUT / "mine.json", help="where the figures go (JSON)")
     args = ap.parse_args(argv)
     if args.events < 1000:
         ap.error("--events must be at least 1000")
@@ -655,9 +666,9 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "commit": _commit(), "targets": TARGETS, "lane_rules": LANE_RULES, "results": results,
     }
-    dest = OUT / "mine.json"
+    dest = args.out.resolve()
     dest.write_text(json.dumps(out, indent=2, default=str))
-    print(f"\nfigures written to {dest.relative_to(ROOT)}")
+    print(f"\nfigures written to {dest.relative_to(ROOT) if dest.is_relative_to(ROOT) else dest}")
     for r in results:
         if r["server"].get("data_dir"):
             print(f"data directory kept: {r['server']['data_dir']}")

@@ -1,13 +1,22 @@
 """Where the cold blueprint feed's time goes, stage by stage, in-process; and what faster load
-paths would give. Reads a data directory left by `bench/mine.py --keep-data`:
+paths and cheaper computations would give. Reads a data directory left by `bench/mine.py --keep-data`:
 
     .venv/bin/python bench/mine_profile.py /tmp/bm-mine-1000000-XXXX [--repeat 3]
+    .venv/bin/python bench/mine_profile.py DIR --only-patched [--only-variant TEXT]   # part 4 only
+    .venv/bin/python bench/mine_profile.py DIR --stages-patched --only-variant snapshot  # part 1, patched
 
-Part 1 calls the app's own functions in the order feed._parts does (best of --repeat, each
-stage's peak RSS growth measured by resetting VmHWM through /proc/self/clear_refs). Part 2 times
-alternative read paths for the same rows (raw sqlite3, a table scan instead of the primary-key
-index, ADBC + Arrow, a columnar snapshot file) and cheaper lane assignment, checking that each
-gives the same data. Nothing in app/ is changed. Figures go to bench/out/mine_profile.json.
+Part 1 calls the app's own functions in the order feed._parts does (best of --repeat; each
+stage's peak RSS growth measured by resetting VmHWM through /proc/self/clear_refs), and the
+SQLAlchemy row path of 105e64b for comparison. Part 2 times other read paths for the same rows
+(raw sqlite3, a table scan instead of the primary-key index, ADBC + Arrow straight on the live
+file, a columnar snapshot file written next to the database), checking each gives the same rows.
+Part 3 times cheaper lane assignment and sorting. Part 4 runs feed_for end to end in fresh
+processes with patches monkeypatched in (app/ is never changed) and checks that the feed is the
+same as without them. Figures go to bench/out/mine_profile*.json.
+
+Note: ADBC's SQLite driver links its own SQLite (3.53) beside Python's (3.40); the in-process
+ADBC reads of the live database in part 2 and 4 measure speed only, they are not a safe design
+(two SQLite libraries on one file break each other's POSIX locks).
 """
 
 from __future__ import annotations
@@ -669,7 +678,8 @@ VARIANTS = {
     "sequences + fewer sort keys": ["adbc-dict", "distinct", "light", "filter", "lanes", "lazy", "prepare"],
     "... + grouped() by counting sort": ["adbc-dict", "distinct", "light", "filter", "lanes", "lazy", "prepare",
                                          "grouped"],
-    "snapshot load (categoricals) + every patch": ["snapshot-cat", "distinct", "light", "filter", "lanes", "lazy", "prepare", "grouped"],
+    "snapshot load (categoricals) + every patch": ["snapshot-cat", "distinct", "light", "filter", "lanes", "lazy",
+                                                   "prepare", "grouped"],
 }
 
 

@@ -224,3 +224,13 @@ def test_lane_suggestions_for_the_demo_come_with_reasons(client):
                                                "lanes": [r["rule"] for r in got["rules"]]})
     assert made.status_code == 201
     assert feed(client, made.json()["id"])["unmapped"] == []
+
+
+def test_a_write_is_visible_to_the_very_next_read(client):
+    """The request's transaction commits before its response is sent: read-after-write holds."""
+    sid = make_source(client, mapping={"case_id": "case", "activity": "act", "timestamp": "ts"})
+    assert upload(client, sid, SMALL).status_code == 201
+    bp = client.post("/v1/blueprints", json={"name": "r0", "sources": [sid]}).json()["id"]
+    for i in range(1, 16):
+        assert client.put(f"/v1/blueprints/{bp}", json={"name": f"r{i}", "sources": [sid]}).status_code == 200
+        assert feed(client, bp)["blueprint"] == {"id": bp, "name": f"r{i}", "revision": i + 1}
