@@ -90,6 +90,6 @@ def suggest_lanes(blueprint_id: int, request: Request, session: SessionDep, prin
 
 
 @router.get("/v1/schema/blueprint-feed.json", tags=["schema"])
-def feed_schema() -> dict:
+def feed_schema(principal: ReadPrincipal) -> dict:
     """The JSON Schema of the feed (blueprint-feed/1)."""
     return feed_json_schema()

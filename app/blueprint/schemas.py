@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.lanes.schemas import Lane, LaneRule, LaneRules
+from app.lanes.schemas import LaneRule, LaneRules
 
 
 class Correlation(BaseModel):
@@ -93,5 +93,3 @@ class BlueprintOut(BaseModel):
         return cls(id=bp.id, name=bp.name, revision=bp.revision, created_at=bp.created_at,
                    updated_at=bp.updated_at, **{k: v for k, v in d.items() if k != "name"})
 
-
-LANE_NAMES = [lane.value for lane in Lane]

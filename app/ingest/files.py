@@ -1,6 +1,5 @@
 """Files as they arrive: format detection, guarded gzip inflation, XML prologs without DTDs."""
 
-import gzip
 import re
 import zlib
 from pathlib import Path
@@ -140,11 +139,3 @@ def _xml_head(head: bytes) -> bytes:
 def open_text_probe(path: Path, size: int = 1 << 16) -> bytes:
     with open(path, "rb") as f:
         return f.read(size)
-
-
-def peek_gzip(path: Path, size: int = 4096) -> bytes:
-    try:
-        with gzip.open(path, "rb") as f:
-            return f.read(size)
-    except (OSError, EOFError, zlib.error):
-        return b""

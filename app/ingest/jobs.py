@@ -80,19 +80,19 @@ class UploadRunner:
                                                 "duplicates": upload.events_duplicate})
             return upload
         except AppError as exc:
-            self._record_failure(upload_id, exc.detail, exc.extra)
+            self.record_failure(upload_id, exc.detail, exc.extra)
             raise
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:
             log.exception("upload crashed", extra={"upload_id": upload_id})
-            self._record_failure(upload_id, f"internal error while processing the upload: {type(exc).__name__}", {})
+            self.record_failure(upload_id, f"internal error while processing the upload: {type(exc).__name__}", {})
             raise
         finally:
             self.progress.pop(upload_id, None)
             self._discard_spool(upload_id)
 
-    def _record_failure(self, upload_id: int, detail: str, extra: dict) -> None:
+    def record_failure(self, upload_id: int, detail: str, extra: dict) -> None:
         with transaction(self.factory) as session:
             upload = repository.get_any(session, upload_id)
             upload.status, upload.detail = "failed", detail
@@ -144,6 +144,6 @@ def push_events(runner: UploadRunner, *, workspace_id: int, source_id: int, item
             return service.ingest_pushed(session, upload=session.get(Upload, upload.id), items=items,
                                          settings=runner.settings)
     except AppError as exc:
-        runner._record_failure(upload.id, exc.detail, exc.extra)
+        runner.record_failure(upload.id, exc.detail, exc.extra)
         exc.extra.setdefault("upload_id", upload.id)
         raise

@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.errors import NotFound, UnprocessableEvents
+from app.errors import Conflict, NotFound, UnprocessableEvents
 from app.ingest import repository
 from app.ingest.mapping import resolve
 from app.ingest.models import Upload
@@ -51,8 +51,6 @@ def delete_upload(session: Session, *, workspace_id: int, upload_id: int) -> int
     """Remove the upload and exactly the events it added; returns how many events went."""
     upload = get_upload(session, workspace_id=workspace_id, upload_id=upload_id)
     if upload.status in ("queued", "running"):
-        from app.errors import Conflict
-
         raise Conflict(f"upload {upload_id} is {upload.status}; delete it once it has finished")
     removed = events.delete_upload_events(session, source_id=upload.source_id, upload_id=upload.id)
     session.get(Source, upload.source_id).data_version += 1
@@ -85,12 +83,8 @@ def ingest_file(session: Session, *, upload: Upload, settings: Settings, progres
 
 def ingest_pushed(session: Session, *, upload: Upload, items: list[PushedEvent], settings: Settings) -> Upload:
     """Store events pushed as JSON, with the same validation and idempotency as files."""
-    records = []
-    for item in items:
-        extra = dict(item.model_extra or {})
-        record = item.model_dump(exclude={"attributes"}, exclude_none=False)
-        record = {k: v for k, v in record.items() if k in PushedEvent.model_fields}
-        records.append({**(item.attributes or {}), **extra, **record})
+    # Extra top-level fields and `attributes` both become attributes; canonical fields win.
+    records = [{**(item.attributes or {}), **item.model_dump(exclude={"attributes"})} for item in items]
     frame = pd.DataFrame.from_records(records)
     frame = frame.drop(columns=[c for c in frame.columns if frame[c].isna().all() and c in
                                 PushedEvent.model_fields and c not in ("case_id", "activity", "timestamp")])

@@ -7,8 +7,6 @@ import pandas as pd
 
 from app.lanes.schemas import LaneRule, LaneRules
 
-KIND_COLUMNS = ("activity", "source", "system", "resource", "role")
-
 
 def _equals(values: pd.Series, wanted: str) -> np.ndarray:
     return (values == wanted).fillna(False).to_numpy(dtype=bool)

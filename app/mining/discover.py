@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from app.mining.frame import NAT, EventArrays
-from app.mining.stats import grouped, summary
+from app.mining.stats import grouped
 
 
 def waits(ev: EventArrays) -> np.ndarray:
@@ -106,7 +106,3 @@ def discover_handovers(ev: EventArrays, codes: np.ndarray, labels: np.ndarray) -
     cases = _distinct_cases(ev.case[1:][same], pair, stats.groups)
     return [{"from": labels[c // width], "to": labels[c % width], "cases": int(cases[i]), **stats.as_dict(i)}
             for i, c in enumerate(stats.groups)]
-
-
-def case_duration_summary(ev: EventArrays) -> dict:
-    return summary(case_durations(ev))

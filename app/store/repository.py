@@ -33,13 +33,6 @@ def last_ingest_at(session: Session, *, source_id: int) -> datetime | None:
                           .where(Upload.source_id == source_id, Upload.status == "succeeded"))
 
 
-def count_events(session: Session, *, workspace_id: int | None = None) -> int:
-    query = select(func.count()).select_from(Event)
-    if workspace_id is not None:
-        query = query.where(Event.workspace_id == workspace_id)
-    return session.scalar(query) or 0
-
-
 def delete_upload_events(session: Session, *, source_id: int, upload_id: int) -> int:
     # source_id first: the primary key's prefix narrows the scan to the upload's source.
     return session.execute(delete(Event).where(Event.source_id == source_id, Event.upload_id == upload_id)).rowcount
