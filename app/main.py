@@ -1,7 +1,5 @@
 """The application factory: routers, error handler, lifespan; no logic."""
 
-import importlib
-import threading
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -16,6 +14,7 @@ from app.errors import install_error_handlers
 from app.ingest.endpoints import router as ingest_router
 from app.ingest.jobs import UploadRunner
 from app.sources.endpoints import router as sources_router
+from app.store.service import ColumnarRefresher
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -23,6 +22,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.resolved_database_url())
     factory = make_session_factory(engine)
     runner = UploadRunner(engine, factory, settings)
+    refresher = ColumnarRefresher(engine, factory, settings.data_dir)
+    runner.on_stored = refresher.request
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -33,10 +34,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 auth.create_key(session, workspace=settings.bootstrap_workspace, scopes=list(auth.SCOPES),
                                 name="bootstrap", key=settings.bootstrap_api_key)
         runner.start()
-        # pm4py takes about a second to import: do it once, now, off the request path.
-        threading.Thread(target=importlib.import_module, args=("app.mining.readers",), daemon=True).start()
         yield
         runner.stop()
+        refresher.close()
         app.state.models.close()
         engine.dispose()
 
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   license_info={"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"})
     app.state.settings, app.state.engine, app.state.session_factory = settings, engine, factory
     app.state.uploads = runner
+    app.state.columnar = refresher
     app.state.feed_cache = FeedCache()
     app.state.models = ModelStore()
     install_error_handlers(app)

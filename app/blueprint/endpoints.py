@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.auth.deps import AdminPrincipal, ReadPrincipal
@@ -50,7 +50,8 @@ def delete_blueprint(blueprint_id: int, session: SessionDep, principal: AdminPri
 
 
 @router.get("/v1/blueprints/{blueprint_id}/feed", response_model=Feed, response_model_by_alias=True)
-def get_feed(blueprint_id: int, request: Request, session: SessionDep, principal: ReadPrincipal,
+def get_feed(blueprint_id: int, request: Request, background: BackgroundTasks, session: SessionDep,
+             principal: ReadPrincipal,
              from_: Annotated[datetime | None, Query(alias="from")] = None,
              to: Annotated[datetime | None, Query()] = None,
              segment: Annotated[list[str] | None, Query(description="attribute=value; repeatable")] = None):
@@ -59,7 +60,7 @@ def get_feed(blueprint_id: int, request: Request, session: SessionDep, principal
     models = request.app.state.models
     feed, etag = feeds.feed_for(session, request.app.state.feed_cache, workspace_id=principal.workspace_id,
                                 blueprint_id=blueprint_id, window=(from_, to), segment=segment or [], models=models,
-                                scratch_dir=request.app.state.settings.staging_dir)
+                                data_dir=request.app.state.settings.data_dir, defer=background.add_task)
     feed, etag = feeds.with_model(feed, etag, models)
     quoted = f'"{etag}"'
     if request.headers.get("if-none-match") in (quoted, etag, f"W/{quoted}"):
@@ -75,7 +76,7 @@ def get_bpmn(blueprint_id: int, request: Request, session: SessionDep, principal
     models = request.app.state.models
     _, etag = feeds.feed_for(session, request.app.state.feed_cache, workspace_id=principal.workspace_id,
                              blueprint_id=blueprint_id, window=(None, None), segment=[], models=models,
-                             scratch_dir=request.app.state.settings.staging_dir)
+                             data_dir=request.app.state.settings.data_dir)
     xml = feeds.model_xml(models, etag)
     return Response(xml, media_type="application/xml",
                     headers={"Content-Disposition": f'attachment; filename="blueprint-{blueprint_id}.bpmn"'})
@@ -86,7 +87,7 @@ def suggest_lanes(blueprint_id: int, request: Request, session: SessionDep, prin
     """Proposed lane rules, each with its reason (role and resource names, source system kinds,
     pm4py's organisational roles): a start to edit, then PUT into the blueprint's `lanes`."""
     return feeds.suggest_lanes(session, workspace_id=principal.workspace_id, blueprint_id=blueprint_id,
-                               scratch_dir=request.app.state.settings.staging_dir)
+                               data_dir=request.app.state.settings.data_dir)
 
 
 @router.get("/v1/schema/blueprint-feed.json", tags=["schema"])

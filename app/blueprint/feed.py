@@ -7,26 +7,26 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 from sqlalchemy.orm import Session
 
 from app.blueprint import service
 from app.blueprint.assemble import LANES, build_feed
 from app.blueprint.bpmn import with_lanes
+from app.blueprint.events import SEGMENT_COLUMNS, SourceRows, gather
 from app.blueprint.phases import derived_phases, user_phases
 from app.blueprint.process_model import ModelStore
 from app.blueprint.schemas import BlueprintIn
 from app.errors import InvalidInput
-from app.lanes.assign import evidence, lanes_for_events, step_lanes, unmapped
-from app.mining.model import covering, discover_bpmn_xml, variant_sequences
+from app.lanes.assign import evidence, step_lanes, unmapped
+from app.mining.model import covered_share, discover_bpmn_xml, variant_sequences
 from app.mining.observe import handovers_within_lanes, lane_handovers, observe, phase_durations
 from app.sources import repository as sources
+from app.store import columnar
 from app.store import repository as store
-from app.store.frames import load_events
 
 MODEL_COVERAGE = 0.95
 SMALL_LOG_EVENTS = 200_000
@@ -73,8 +73,10 @@ def _micros(value: datetime | None) -> int | None:
 
 def feed_for(session: Session, cache: FeedCache, *, workspace_id: int, blueprint_id: int,
              window: tuple[datetime | None, datetime | None], segment: list[str],
-             scratch_dir: Path, models: ModelStore | None = None) -> tuple[dict, str]:
-    """The feed and its ETag (served from the cache when nothing changed)."""
+             data_dir: Path, models: ModelStore | None = None,
+             defer: Callable[[Callable[[], None]], None] | None = None) -> tuple[dict, str]:
+    """The feed and its ETag (served from the cache when nothing changed). `defer` runs a task
+    once the answer is sent (the endpoint's background tasks); without it, tasks run at once."""
     bp = service.get_blueprint(session, workspace_id=workspace_id, blueprint_id=blueprint_id)
     definition = BlueprintIn(name=bp.name, **bp.definition)
     srcs = [sources.get(session, workspace_id=workspace_id, source_id=i) for i in definition.sources]
@@ -92,74 +94,67 @@ def feed_for(session: Session, cache: FeedCache, *, workspace_id: int, blueprint
             "generated_at": datetime.now(UTC).isoformat(), "data_version": etag,
             "window": {"from": start.isoformat() if start else None, "to": end.isoformat() if end else None},
             "segment": [f"{k}={v}" for k, v in segs]}
-    parts = _parts(session, definition, srcs, _micros(start), _micros(end), segs, scratch_dir)
-    sequences, step_lane = parts.pop("sequences"), parts["step_lane"]
-    if models is not None and sequences:
-        models.request(etag, lambda: with_lanes(discover_bpmn_xml(sequences, MODEL_COVERAGE), step_lane=step_lane,
-                                                lanes=LANES, pool_name=bp.name))
-        if parts["stats"]["events"] < SMALL_LOG_EVENTS:
+    parts = _parts(session, definition, srcs, _micros(start), _micros(end), segs, data_dir)
+    ev, step_lane, coverage = parts.pop("events"), parts["step_lane"], parts.pop("model_coverage")
+    if models is not None and ev.n:
+        # The variants, the model and its lanes are computed off the request path.
+        small = parts["stats"]["events"] < SMALL_LOG_EVENTS
+        models.request(etag, lambda: with_lanes(discover_bpmn_xml(variant_sequences(ev), MODEL_COVERAGE),
+                                                step_lane=step_lane, lanes=LANES, pool_name=bp.name),
+                       defer=None if small else defer)  # a large log's starts once the answer is sent
+        if small:
             # A small log's model takes well under a second: wait for it, so the first answer is
             # complete and its ETag stays valid (the model's status is part of the feed).
             models.settle(etag, timeout=2.0)
     feed = build_feed(meta, definition, parts)
     feed["model"] = {"status": "unknown", "bpmn_url": f"/v1/blueprints/{bp.id}/bpmn",
-                     "coverage": covering(sequences, MODEL_COVERAGE)[1], "error": None}
+                     "coverage": coverage, "error": None}
     cache.put(etag, feed)
     return feed, etag
 
 
-def _load(session: Session, definition: BlueprintIn, srcs, segs, scratch_dir: Path) -> tuple[pd.DataFrame, int]:
+def source_rows(session: Session, definition: BlueprintIn, srcs, attributes: list[str], data_dir: Path) \
+        -> list[SourceRows]:
+    """Each source's columnar events, with the attributes asked for and its correlation key."""
     corr = definition.correlation
-    keys = {s.name: corr.per_source.get(s.name, corr.attribute) for s in srcs}
-    wanted = sorted(definition.lanes.attributes_used() | {k for k, _ in segs} | set(keys.values()) - {"case_id"})
-    frame = load_events(session.get_bind(), source_ids=[s.id for s in srcs], attributes=wanted,
-                        scratch_dir=scratch_dir)
-    frame["source"] = frame["source_id"].map({s.id: s.name for s in srcs}).astype("str")
-    frame["system"] = frame["source_id"].map({s.id: s.system for s in srcs}).astype("str")
-    for name, key in keys.items():
-        if key != "case_id":
-            rows = frame["source"] == name
-            frame.loc[rows, "case_id"] = frame.loc[rows, f"attr:{key}"]
-    uncorrelated = int(frame["case_id"].isna().sum())
-    return frame.dropna(subset=["case_id"]), uncorrelated
+    out = []
+    for s in srcs:
+        key = corr.per_source.get(s.name, corr.attribute)
+        wanted = sorted(set(attributes) | ({key} - {"case_id"}))
+        table = columnar.source_table(session.get_bind(), source_id=s.id, attributes=wanted, data_dir=data_dir,
+                                      uploads=store.upload_keys(session, source_id=s.id))
+        out.append(SourceRows(id=s.id, name=s.name, system=s.system, table=table,
+                              case_column="case_id" if key == "case_id" else f"attr:{key}"))
+    return out
 
 
-def _filter(frame: pd.DataFrame, start: int | None, end: int | None, segs) -> pd.DataFrame:
-    """Cases that begin in [start, end) and have, on some event, every segment attribute value."""
-    keep = np.ones(len(frame), dtype=bool)
-    if start is not None or end is not None:
-        begin = frame.groupby("case_id")["timestamp"].transform("min").to_numpy()
-        keep &= (begin >= (start if start is not None else begin.min())) & \
-            (begin < (end if end is not None else begin.max() + 1))
-    for name, value in segs:
-        column = name if name in ("source", "system", "resource", "role") else f"attr:{name}"
-        hits = frame.loc[frame[column] == value, "case_id"].unique()
-        keep &= frame["case_id"].isin(hits).to_numpy()
-    return frame[keep]
-
-
-def _parts(session, definition: BlueprintIn, srcs, start, end, segs, scratch_dir: Path) -> dict:
-    frame, uncorrelated = _load(session, definition, srcs, segs, scratch_dir)
-    counts = frame["source_id"].value_counts().to_dict()
-    frame = lanes_for_events(_filter(frame, start, end, segs), definition.lanes)
-    seen = observe(frame)
-    lanes_of = step_lanes(frame)
+def _parts(session, definition: BlueprintIn, srcs, start, end, segs, data_dir: Path) -> dict:
+    attributes = sorted(definition.lanes.attributes_used() | {k for k, _ in segs if k not in SEGMENT_COLUMNS})
+    found = gather(source_rows(session, definition, srcs, attributes, data_dir), attributes, (start, end), segs)
+    ev = found.ev
+    lane, evidence_code, evidence_labels = found.lanes(definition.lanes)
+    seen = observe(ev)
+    variants = dict(seen.variants)
+    counts = variants.pop("counts")
+    lanes_of = step_lanes(ev.act, ev.act_labels, lane)
     names, phase_of = (user_phases(definition.phases, list(seen.position)) if definition.phases
                        else derived_phases(seen.position))
-    ev = seen.ev
     return {
         "stats": {"cases": len(ev.case_first), "events": ev.n, "activities": len(ev.act_labels),
                   "first_timestamp": _iso(ev.ts.min()) if ev.n else None,
-                  "last_timestamp": _iso(ev.ts.max()) if ev.n else None, "uncorrelated_events": uncorrelated},
-        "activities": seen.activities, "flows": seen.flows, "variants": seen.variants,
+                  "last_timestamp": _iso(ev.ts.max()) if ev.n else None,
+                  "uncorrelated_events": found.uncorrelated},
+        "activities": seen.activities, "flows": seen.flows, "variants": variants,
+        "model_coverage": covered_share(counts, MODEL_COVERAGE),
         "case_duration": seen.case_duration, "starts": seen.starts, "ends": seen.ends,
         "waiting_before": seen.waiting_before, "position": seen.position, "step_lane": lanes_of,
-        "evidence": evidence(frame), "unmapped": unmapped(frame), "phase_names": names, "phase_of": phase_of,
+        "evidence": evidence(ev.act, ev.act_labels, evidence_code, evidence_labels),
+        "unmapped": unmapped(ev.act, ev.act_labels, ev.case, lane), "phase_names": names, "phase_of": phase_of,
         "phase_durations": phase_durations(ev, phase_of, len(names)),
         "lane_handovers": lane_handovers(ev, lanes_of, LANES),
         "within_lanes": handovers_within_lanes(ev, lanes_of, LANES),
-        "resource_handovers": seen.resource_handovers, "sequences": variant_sequences(ev) if ev.n else [],
-        "sources": [_source_info(session, s, counts) for s in srcs]}
+        "resource_handovers": seen.resource_handovers, "events": ev,
+        "sources": [_source_info(session, s, found.source_counts) for s in srcs]}
 
 
 def _source_info(session: Session, source, counts: dict[int, int]) -> dict:
@@ -192,7 +187,7 @@ def model_xml(models: ModelStore, etag: str, timeout: float = 300) -> bytes:
         raise MiningError(f"process discovery failed: {exc}") from exc
 
 
-def suggest_lanes(session: Session, *, workspace_id: int, blueprint_id: int, scratch_dir: Path) -> dict:
+def suggest_lanes(session: Session, *, workspace_id: int, blueprint_id: int, data_dir: Path) -> dict:
     """Suggested lane rules for the blueprint's events, each with its reason."""
     from app.lanes.suggest import suggest_rules
     from app.mining.roles import discover_roles
@@ -201,6 +196,6 @@ def suggest_lanes(session: Session, *, workspace_id: int, blueprint_id: int, scr
     definition = BlueprintIn(name=bp.name, **bp.definition)
     srcs = [s for s in (sources.get(session, workspace_id=workspace_id, source_id=i) for i in definition.sources)
             if s is not None]
-    frame, _ = _load(session, definition, srcs, [], scratch_dir)
+    frame = gather(source_rows(session, definition, srcs, [], data_dir), [], (None, None), []).frame()
     roles = discover_roles(frame)
     return {"rules": suggest_rules(frame, roles), "roles": roles}

@@ -3,6 +3,7 @@
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +26,8 @@ class UploadRunner:
     def __init__(self, engine: Engine, factory: sessionmaker[Session], settings: Settings) -> None:
         self.engine, self.factory, self.settings = engine, factory, settings
         self.progress: dict[int, int] = {}
+        # Called with the source id once an upload's events are committed (the columnar copy).
+        self.on_stored: Callable[[int], None] = lambda source_id: None
         self._queue: queue.Queue[int | None] = queue.Queue()
         self._thread: threading.Thread | None = None
 
@@ -78,6 +81,7 @@ class UploadRunner:
                                              progress=lambda n: self.progress.__setitem__(upload_id, n))
             log.info("upload succeeded", extra={"upload_id": upload_id, "events": upload.events_ingested,
                                                 "duplicates": upload.events_duplicate})
+            self.on_stored(upload.source_id)
             return upload
         except AppError as exc:
             self.record_failure(upload_id, exc.detail, exc.extra)
@@ -141,8 +145,10 @@ def push_events(runner: UploadRunner, *, workspace_id: int, source_id: int, item
         upload.status = "running"
     try:
         with job_transaction(runner.engine) as session:
-            return service.ingest_pushed(session, upload=session.get(Upload, upload.id), items=items,
-                                         settings=runner.settings)
+            stored = service.ingest_pushed(session, upload=session.get(Upload, upload.id), items=items,
+                                           settings=runner.settings)
+        runner.on_stored(stored.source_id)
+        return stored
     except AppError as exc:
         runner.record_failure(upload.id, exc.detail, exc.extra)
         exc.extra.setdefault("upload_id", upload.id)

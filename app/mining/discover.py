@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from app.mining.frame import NAT, EventArrays
-from app.mining.stats import grouped
+from app.mining.stats import Ranked, grouped
 
 
 def waits(ev: EventArrays) -> np.ndarray:
@@ -12,42 +12,56 @@ def waits(ev: EventArrays) -> np.ndarray:
 
     Without start timestamps the next event "starts" when it completes, as in pm4py's performance
     DFG; with them, overlap counts as no wait."""
-    nxt = ev.ts[1:]
-    if ev.start is not None:
-        has = ev.start[1:] != NAT
-        nxt = np.where(has, np.maximum(ev.start[1:], ev.ts[:-1]), nxt)
-    return nxt - ev.ts[:-1]
+    if "waits" not in ev.memo:
+        nxt = ev.ts[1:]
+        if ev.start is not None:
+            has = ev.start[1:] != NAT
+            nxt = np.where(has, np.maximum(ev.start[1:], ev.ts[:-1]), nxt)
+        ev.memo["waits"] = nxt - ev.ts[:-1]
+    return ev.memo["waits"]
+
+
+def ranked_waits(ev: EventArrays) -> Ranked:
+    """The waits ranked once, for flows, steps and handovers alike."""
+    if "ranked_waits" not in ev.memo:
+        ev.memo["ranked_waits"] = Ranked(waits(ev))
+    return ev.memo["ranked_waits"]
 
 
 def discover_flows(ev: EventArrays) -> list[dict]:
     """Directly-follows flows with counts and waiting-time statistics."""
     same = ev.same_case
-    a, b = ev.act[:-1][same], ev.act[1:][same]
     width = max(len(ev.act_labels), 1)
-    stats = grouped(a * width + b, waits(ev)[same])
-    cases = _distinct_cases(ev.case[1:][same], a * width + b, stats.groups)
+    pairs = ev.act[:-1] * width + ev.act[1:]
+    stats = grouped(pairs, ranked_waits(ev), same)
+    cases = _distinct_cases(ev.case[1:][same], pairs[same], stats.groups)
     return [{"source": ev.act_labels[code // width], "target": ev.act_labels[code % width],
              "cases": int(cases[i]), **stats.as_dict(i)} for i, code in enumerate(stats.groups)]
 
 
 def _distinct_cases(case: np.ndarray, codes: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """For each group code, in how many distinct cases it occurs (one hash pass, no sorting)."""
-    if not len(codes):
-        return np.zeros(len(groups), dtype=np.int64)
-    width = int(case.max()) + 1
-    keys = pd.unique(codes.astype(np.int64) * width + case)  # fits: codes < 2^31, cases < 2^31
-    per_code = np.bincount(keys // width, minlength=int(groups.max()) + 1 if len(groups) else 0)
+    """For each group code, in how many distinct cases it occurs."""
+    per_code = distinct_pairs(case, codes, int(groups.max()) + 1 if len(groups) else 0)[0]
     return per_code[groups]
+
+
+def distinct_pairs(case: np.ndarray, codes: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per code (0..width-1): in how many distinct cases it occurs, and in how many more than once.
+    One sort of packed (case, code) integers (SIMD), no hashing."""
+    if not len(codes):
+        return np.zeros(width, dtype=np.int64), np.zeros(width, dtype=np.int64)
+    keys = np.sort(case.astype(np.int64) * width + codes)
+    first = np.concatenate(([0], np.flatnonzero(np.diff(keys)) + 1))
+    repeated = np.diff(np.concatenate((first, [len(keys)]))) > 1
+    code = keys[first] % width
+    return np.bincount(code, minlength=width), np.bincount(code[repeated], minlength=width)
 
 
 def discover_activities(ev: EventArrays) -> list[dict]:
     """Per activity: events, cases, rework, service time (where start timestamps exist)."""
     width = max(len(ev.act_labels), 1)
-    per_case = pd.Series(ev.case * width + ev.act).value_counts()
-    act_of_pair = per_case.index.to_numpy() % width
     events = np.bincount(ev.act, minlength=width)
-    cases = np.bincount(act_of_pair, minlength=width)
-    repeated = np.bincount(act_of_pair[per_case.to_numpy() > 1], minlength=width)
+    cases, repeated = distinct_pairs(ev.case, ev.act, width)
     service = _service_times(ev, width)
     out = []
     for code, label in enumerate(ev.act_labels):
@@ -83,7 +97,7 @@ def discover_variants(ev: EventArrays, top: int = 20) -> dict:
     listed = [{"activities": ev.act_labels[np.frombuffer(k, dtype=dtype)].tolist(), "cases": int(c),
                "share": c / total} for k, c in counts.head(top).items()]
     rest = int(counts.iloc[top:].sum())
-    return {"count": len(counts), "top": listed,
+    return {"count": len(counts), "top": listed, "counts": counts.to_numpy(),
             "other": {"variants": max(len(counts) - top, 0), "cases": rest, "share": rest / total if total else 0}}
 
 
@@ -101,8 +115,8 @@ def discover_handovers(ev: EventArrays, codes: np.ndarray, labels: np.ndarray) -
     """Consecutive events of one case passing between two different holders (resources or lanes)."""
     same = ev.same_case & (codes[1:] != codes[:-1]) & (codes[1:] >= 0) & (codes[:-1] >= 0)
     width = max(len(labels), 1)
-    pair = codes[:-1][same] * width + codes[1:][same]
-    stats = grouped(pair, waits(ev)[same])
-    cases = _distinct_cases(ev.case[1:][same], pair, stats.groups)
+    pairs = np.where(same, codes[:-1] * width + codes[1:], 0)
+    stats = grouped(pairs, ranked_waits(ev), same)
+    cases = _distinct_cases(ev.case[1:][same], pairs[same], stats.groups)
     return [{"from": labels[c // width], "to": labels[c % width], "cases": int(cases[i]), **stats.as_dict(i)}
             for i, c in enumerate(stats.groups)]

@@ -3,7 +3,7 @@
 The statistics in this package are computed over these arrays with NumPy, never per event in
 Python and never re-sorted (pm4py re-sorts in every discover_* call)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -13,11 +13,10 @@ NAT = np.iinfo(np.int64).min
 
 @dataclass
 class EventArrays:
-    """Events sorted by (case, timestamp, source, upload, ordinal): ties keep the file's order."""
+    """Events sorted by (case, timestamp, file order): ties keep the file's order."""
 
     case: np.ndarray  # int64 codes, grouped
-    case_labels: np.ndarray
-    act: np.ndarray  # int64 codes
+    act: np.ndarray  # int64 codes into act_labels
     act_labels: np.ndarray
     ts: np.ndarray  # int64 microseconds
     start: np.ndarray | None  # int64 microseconds, NAT where absent; None if no event has one
@@ -25,7 +24,7 @@ class EventArrays:
     resource_labels: np.ndarray
     case_first: np.ndarray  # index of each case's first event
     case_last: np.ndarray
-    order: np.ndarray  # positions in the input frame, in sorted order
+    memo: dict = field(default_factory=dict, repr=False)  # figures several statistics share
 
     @property
     def n(self) -> int:
@@ -34,7 +33,33 @@ class EventArrays:
     @property
     def same_case(self) -> np.ndarray:
         """For each consecutive pair (i, i+1): both in one case."""
-        return self.case[1:] == self.case[:-1]
+        if "same_case" not in self.memo:
+            self.memo["same_case"] = self.case[1:] == self.case[:-1]
+        return self.memo["same_case"]
+
+
+def case_time_order(case: np.ndarray, ts: np.ndarray) -> np.ndarray:
+    """Positions sorted by (case, timestamp), equal pairs in input order.
+
+    A stable argsort of the timestamps gives each event a distinct rank; one plain sort of
+    `case * n + rank` (SIMD, milliseconds) then orders by case and rank. About 0.15 s per million
+    events, where a lexsort on the two keys takes 0.37 s."""
+    n = len(case)
+    by_time = np.argsort(ts, kind="stable")
+    rank = np.empty(n, dtype=np.int64)
+    rank[by_time] = np.arange(n, dtype=np.int64)
+    return by_time[np.sort(case.astype(np.int64) * n + rank) % n]
+
+
+def arrays(case: np.ndarray, act: np.ndarray, act_labels: np.ndarray, ts: np.ndarray, start: np.ndarray | None,
+           resource: np.ndarray, resource_labels: np.ndarray) -> EventArrays:
+    """EventArrays from columns already in (case, time, file) order."""
+    bounds = np.flatnonzero(np.diff(case)) + 1
+    empty = not len(case)
+    return EventArrays(case=case, act=act, act_labels=act_labels, ts=ts, start=start, resource=resource,
+                       resource_labels=resource_labels,
+                       case_first=bounds if empty else np.concatenate(([0], bounds)),
+                       case_last=bounds if empty else np.concatenate((bounds - 1, [len(case) - 1])))
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -43,20 +68,17 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def prepare(frame: pd.DataFrame) -> EventArrays:
-    """Sort once and encode. `frame` has canonical columns (case_id, activity, timestamp, ...)."""
-    case_codes, case_labels = _codes(frame["case_id"])
-    tie_keys = [frame[c].to_numpy() for c in ("ordinal", "upload_id", "source_id") if c in frame]
-    order = np.lexsort((*tie_keys, frame["timestamp"].to_numpy(), case_codes))
+    """Sort once and encode a pandas frame with canonical columns (case_id, activity, timestamp,
+    optional start_timestamp, resource, and the file-order columns ordinal, upload_id, source_id)."""
+    ties = [frame[c].to_numpy() for c in ("ordinal", "upload_id", "source_id") if c in frame]
+    frame = frame.iloc[np.lexsort(ties)] if ties else frame
+    case, _ = _codes(frame["case_id"])
+    order = case_time_order(case, frame["timestamp"].to_numpy(dtype=np.int64))
     act, act_labels = _codes(frame["activity"])
     resource, resource_labels = _codes(frame["resource"]) if "resource" in frame else (
         np.full(len(frame), -1, np.int64), np.array([], dtype=object))
-    case = case_codes[order]
-    bounds = np.flatnonzero(np.diff(case)) + 1
     start = None
     if "start_timestamp" in frame and frame["start_timestamp"].notna().any():
         start = frame["start_timestamp"].fillna(NAT).to_numpy(dtype=np.int64)[order]
-    return EventArrays(
-        case=case, case_labels=case_labels, act=act[order], act_labels=act_labels,
-        ts=frame["timestamp"].to_numpy(dtype=np.int64)[order], start=start, resource=resource[order],
-        resource_labels=resource_labels, case_first=np.concatenate(([0], bounds)) if len(case) else bounds,
-        case_last=np.concatenate((bounds - 1, [len(case) - 1])) if len(case) else bounds, order=order)
+    return arrays(case[order], act[order], act_labels, frame["timestamp"].to_numpy(dtype=np.int64)[order], start,
+                  resource[order], resource_labels)

@@ -12,7 +12,6 @@ import pandas as pd
 
 from app.errors import MiningError
 from app.mining.frame import EventArrays
-from app.mining.pm4py_import import pm4py
 
 
 def variant_sequences(ev: EventArrays) -> list[tuple[tuple[str, ...], int]]:
@@ -40,6 +39,16 @@ def covering(sequences: list[tuple[tuple[str, ...], int]], coverage: float,
     return chosen, covered / total if total else 0.0
 
 
+def covered_share(counts: np.ndarray, coverage: float, limit: int = MAX_VARIANTS) -> float:
+    """What `covering` reports as the covered share, from the variants' case counts (descending)."""
+    total = int(np.sum(counts))
+    if not total:
+        return 0.0
+    cumulative = np.cumsum(counts)
+    chosen = min(int(np.searchsorted(cumulative, coverage * total, side="left")) + 1, limit, len(counts))
+    return float(cumulative[chosen - 1] / total)
+
+
 def discover_bpmn_xml(sequences: list[tuple[tuple[str, ...], int]], coverage: float = 0.95) -> str:
     """BPMN 2.0 XML (semantics only, no diagram) of the inductive miner's model."""
     chosen, _ = covering(sequences, coverage)
@@ -48,6 +57,8 @@ def discover_bpmn_xml(sequences: list[tuple[tuple[str, ...], int]], coverage: fl
     rows = [(str(i), activity, pd.Timestamp(j, unit="s", tz="UTC"))
             for i, seq in enumerate(chosen) for j, activity in enumerate(seq)]
     log = pd.DataFrame(rows, columns=["case:concept:name", "concept:name", "time:timestamp"])
+    from app.mining.pm4py_import import pm4py  # here, not at start-up: about 150 MB, needed for models only
+
     try:
         tree = pm4py.discover_process_tree_inductive(log)
         bpmn = pm4py.convert_to_bpmn(tree)

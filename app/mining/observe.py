@@ -11,10 +11,10 @@ from app.mining.discover import (
     discover_flows,
     discover_handovers,
     discover_variants,
+    ranked_waits,
     start_end_activities,
-    waits,
 )
-from app.mining.frame import NAT, EventArrays, prepare
+from app.mining.frame import NAT, EventArrays
 from app.mining.stats import grouped, summary
 
 
@@ -32,9 +32,8 @@ class Observed:
     resource_handovers: list[dict]
 
 
-def observe(frame: pd.DataFrame) -> Observed:
+def observe(ev: EventArrays) -> Observed:
     """Flows, steps, variants, durations and resource handovers of the (filtered) events."""
-    ev = prepare(frame)
     starts, ends = start_end_activities(ev)
     return Observed(ev=ev, flows=discover_flows(ev), activities=discover_activities(ev),
                     variants=discover_variants(ev), case_duration=summary(case_durations(ev)),
@@ -43,8 +42,7 @@ def observe(frame: pd.DataFrame) -> Observed:
 
 
 def _waiting_before(ev: EventArrays) -> dict[str, dict]:
-    same = ev.same_case
-    stats = grouped(ev.act[1:][same], waits(ev)[same])
+    stats = grouped(ev.act[1:], ranked_waits(ev), ev.same_case)
     return {ev.act_labels[code]: stats.as_dict(i) for i, code in enumerate(stats.groups)}
 
 
@@ -90,10 +88,16 @@ def phase_durations(ev: EventArrays, phase_of: dict[str, int], phases: int) -> l
     code = np.array([phase_of.get(a, -1) for a in ev.act_labels], dtype=np.int64)[ev.act] if ev.n else \
         np.zeros(0, np.int64)
     begin = ev.ts if ev.start is None else np.where(ev.start != NAT, ev.start, ev.ts)
-    keep = code >= 0
-    frame = pd.DataFrame({"phase": code[keep], "case": ev.case[keep], "begin": begin[keep], "end": ev.ts[keep]})
-    spans = frame.groupby(["phase", "case"], sort=True).agg(begin=("begin", "min"), end=("end", "max"))
-    phase = spans.index.get_level_values("phase").to_numpy()
-    stats = grouped(phase, (spans["end"] - spans["begin"]).to_numpy())
+    keep = np.flatnonzero(code >= 0)
+    # Events grouped by (case, phase): one sort of packed keys (the position rides in the low part).
+    width = max(phases, 1)
+    span_key = ev.case[keep] * width + code[keep]
+    order = keep[np.argsort(span_key, kind="stable")]
+    key = ev.case[order] * width + code[order]
+    if not len(key):
+        return [{"count": 0, "mean_s": None, "median_s": None, "p90_s": None} for _ in range(phases)]
+    first = np.concatenate(([0], np.flatnonzero(np.diff(key)) + 1))
+    spans = np.maximum.reduceat(ev.ts[order], first) - np.minimum.reduceat(begin[order], first)
+    stats = grouped(code[order][first], spans)
     found = {int(p): stats.as_dict(i) for i, p in enumerate(stats.groups)}
     return [found.get(p, {"count": 0, "mean_s": None, "median_s": None, "p90_s": None}) for p in range(phases)]

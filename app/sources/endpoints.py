@@ -1,11 +1,12 @@
 """/v1/sources: register the systems whose logs are ingested."""
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from app.auth.deps import AdminPrincipal, ReadPrincipal
 from app.db import SessionDep
 from app.sources import service
 from app.sources.schemas import SourceCreate, SourceOut, SourceStats, SourceUpdate
+from app.store import columnar
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
 
@@ -35,9 +36,11 @@ def update_source(source_id: int, body: SourceUpdate, session: SessionDep, princ
 
 
 @router.delete("/{source_id}", status_code=204)
-def delete_source(source_id: int, session: SessionDep, principal: AdminPrincipal):
+def delete_source(source_id: int, request: Request, session: SessionDep, principal: AdminPrincipal):
     """Delete a source with all its uploads and events."""
     service.delete_source(session, workspace_id=principal.workspace_id, source_id=source_id)
+    # Its columnar copy goes too (a cache: were the transaction to fail, it is rebuilt on reading).
+    columnar.forget_source(request.app.state.settings.data_dir, source_id)
     return Response(status_code=204)
 
 

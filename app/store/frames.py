@@ -1,22 +1,21 @@
-"""Events at rest -> a pandas frame for mining: canonical columns plus the attributes asked for.
+"""Events at rest -> Arrow columns: the canonical columns plus the attributes asked for.
 
 Rows go straight into Arrow columns, never into Python row objects (about 11 s per million
 events through SQLAlchemy, 4.5 s through sqlite3's cursor): PostgreSQL through ADBC (binary COPY
-to Arrow), SQLite through a scratch copy read by ADBC (about 2 s per million)."""
+to Arrow), SQLite through a scratch copy read by ADBC (about 2 s per million). Mining reads the
+columnar copy in columnar.py, which this module fills."""
 
 import json
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pyarrow as pa
 from sqlalchemy import Engine
 
 COLUMNS = ("source_id", "upload_id", "ordinal", "case_id", "activity", "timestamp", "start_timestamp",
            "resource", "role", "lifecycle")
-NOT_NULL_INTS = ("source_id", "upload_id", "ordinal", "timestamp")
-
+TEXT_COLUMNS = ("case_id", "activity", "resource", "role", "lifecycle")
 
 _TYPES = "source_id INT, upload_id INT, ordinal INT, case_id TEXT, activity TEXT, timestamp INT, " \
     "start_timestamp INT, resource TEXT, role TEXT, lifecycle TEXT"
@@ -25,7 +24,12 @@ _TYPES = "source_id INT, upload_id INT, ordinal INT, case_id TEXT, activity TEXT
 _TYPED_ROW = "0, 0, 0, '', '', 0, 0, '', '', ''"
 
 
-def _sqlite(engine: Engine, ids: str, attributes: list[str], scratch_dir: Path) -> pa.Table:
+def _where(source_id: int, upload_ids: list[int]) -> str:
+    ids = ", ".join(str(int(i)) for i in upload_ids) or "NULL"
+    return f"source_id = {int(source_id)} AND upload_id IN ({ids})"
+
+
+def _sqlite(engine: Engine, where: str, attributes: list[str], scratch_dir: Path) -> Iterator[pa.RecordBatch]:
     """Python's sqlite3 copies the rows into a scratch file (C to C), then ADBC reads that file
     into Arrow. The two SQLite libraries never have one file open at once: a second library
     opening the live database would break the first one's POSIX locks ("how to corrupt" 2.2.1)."""
@@ -42,42 +46,43 @@ def _sqlite(engine: Engine, ids: str, attributes: list[str], scratch_dir: Path) 
         cur.execute("PRAGMA scratch.journal_mode=OFF")  # a throwaway copy: no journal, no fsync
         cur.execute("PRAGMA scratch.synchronous=OFF")
         cur.execute(f"CREATE TABLE scratch.ev ({_TYPES}{attrs})")
-        cur.execute(f"INSERT INTO scratch.ev SELECT {', '.join(COLUMNS)}{extracted} FROM events "
-                    f"WHERE source_id IN ({ids})", tuple("$." + json.dumps(n) for n in attributes))
+        cur.execute(f"INSERT INTO scratch.ev SELECT {', '.join(COLUMNS)}{extracted} FROM events WHERE {where}",
+                    tuple("$." + json.dumps(n) for n in attributes))
         raw.commit()
         cur.execute("DETACH DATABASE scratch")
         raw.close()
         typed = _TYPED_ROW + ", ''" * len(attributes)
-        with adbc.connect(str(scratch)) as conn, conn.cursor() as reader:
-            reader.execute(f"SELECT {typed} UNION ALL SELECT * FROM ev")
-            return reader.fetch_arrow_table().slice(1)
     except BaseException:
         raw.invalidate()  # never pool a connection that may still hold the attachment
+        scratch.unlink(missing_ok=True)
         raise
+    try:
+        with adbc.connect(str(scratch)) as conn, conn.cursor() as reader:
+            reader.execute(f"SELECT {typed} UNION ALL SELECT * FROM ev")
+            first = True
+            for batch in reader.fetch_record_batch():
+                yield batch.slice(1) if first else batch
+                first = False
     finally:
         scratch.unlink(missing_ok=True)
 
 
-def _postgres(engine: Engine, ids: str, attributes: list[str], scratch_dir: Path) -> pa.Table:
+def _postgres(engine: Engine, where: str, attributes: list[str], scratch_dir: Path) -> Iterator[pa.RecordBatch]:
     import adbc_driver_postgresql.dbapi as adbc
 
     extracted = "".join(f", attributes->>${i + 1} AS a{i}" for i in range(len(attributes)))
-    sql = f"SELECT {', '.join(COLUMNS)}{extracted} FROM events WHERE source_id IN ({ids})"
+    sql = f"SELECT {', '.join(COLUMNS)}{extracted} FROM events WHERE {where}"
     uri = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     with adbc.connect(uri) as conn, conn.cursor() as cur:
         cur.execute(sql, tuple(attributes) or None)
-        return cur.fetch_arrow_table()
+        yield from cur.fetch_record_batch()
 
 
-def load_events(engine: Engine, *, source_ids: list[int], attributes: list[str], scratch_dir: Path) -> pd.DataFrame:
-    """The sources' events; each attribute in `attributes` becomes a column `attr:<name>` (text)."""
-    ids = ", ".join(str(int(i)) for i in source_ids) or "NULL"
+def read_rows(engine: Engine, *, source_id: int, upload_ids: list[int], attributes: list[str],
+              scratch_dir: Path) -> Iterator[pa.RecordBatch]:
+    """The events the uploads stored, in batches: canonical columns, then `attr:<name>` (text)
+    per attribute. Batches, so that a caller can shrink each (dictionary-encode) as it comes."""
     reader = _postgres if engine.dialect.name == "postgresql" else _sqlite
-    table = reader(engine, ids, attributes, scratch_dir)
-    table = table.rename_columns([*COLUMNS, *(f"attr:{n}" for n in attributes)])
-    text = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str": Arrow-backed, no copy
-    frame = table.to_pandas(types_mapper=lambda t: text if pa.types.is_string(t) or pa.types.is_large_string(t)
-                            else pd.Int64Dtype() if pa.types.is_integer(t) else None)
-    for column in NOT_NULL_INTS:
-        frame[column] = frame[column].astype("int64")
-    return frame
+    names = [*COLUMNS, *(f"attr:{n}" for n in attributes)]
+    for batch in reader(engine, _where(source_id, upload_ids), attributes, scratch_dir):
+        yield pa.RecordBatch.from_arrays(batch.columns, names=names)

@@ -7,6 +7,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.ingest.models import Upload
+from app.store.columnar import UploadKey
 from app.store.models import Event
 
 
@@ -41,3 +42,11 @@ def delete_upload_events(session: Session, *, source_id: int, upload_id: int) ->
 def delete_source_events(session: Session, *, source_id: int) -> None:
     session.execute(delete(Event).where(Event.source_id == source_id))
     session.execute(delete(Upload).where(Upload.source_id == source_id))
+
+
+def upload_keys(session: Session, *, source_id: int) -> list[UploadKey]:
+    """The source's stored uploads, as the columnar copy identifies them."""
+    rows = session.execute(select(Upload.id, Upload.created_at, Upload.events_ingested)
+                           .where(Upload.source_id == source_id, Upload.status == "succeeded")
+                           .order_by(Upload.id)).all()
+    return [UploadKey(id=r[0], created=r[1].isoformat(), events=int(r[2])) for r in rows]
