@@ -33,6 +33,7 @@ STAGE_SCHEMA = pa.schema([
     ("event_key", pa.string()), ("hash_hi", pa.int64()), ("hash_lo", pa.int64()),
 ])
 _COLS = ", ".join(STAGE_COLUMNS)
+_COPY_EVENTS = f"COPY events (workspace_id, source_id, upload_id, {_COLS}) FROM STDIN (FORMAT csv)"
 _LOCK_NAMESPACE = 0x42_4D  # advisory-lock namespace of per-source ingest locks
 Progress = Callable[[int], None]
 
@@ -171,9 +172,15 @@ class PostgresEventWriter:
     def _copy_all(self, raw) -> None:
         try:
             with raw.cursor() as cur:
-                had_events = self._begin(cur)
-                while (batch := self._queue.get()) is not None:
-                    self._copy(cur, batch, had_events)
+                if self._begin(cur):
+                    while (batch := self._queue.get()) is not None:
+                        self._copy(cur, batch, had_events=True)
+                else:
+                    # Nothing stored for the source yet, so nothing to look up between chunks: one
+                    # COPY for the whole upload, which the server works through while we parse.
+                    with cur.copy(_COPY_EVENTS) as copy:
+                        while (batch := self._queue.get()) is not None:
+                            self._write(copy, batch, had_events=False, cur=cur)
         except BaseException as exc:  # re-raised in the job's thread
             self._failure = exc
             while self._queue.get() is not None:
@@ -190,6 +197,11 @@ class PostgresEventWriter:
         return had_events
 
     def _copy(self, cur, batch: pa.Table, had_events: bool) -> None:
+        with cur.copy(_COPY_EVENTS) as copy:
+            self._write(copy, batch, had_events=had_events, cur=cur)
+
+    def _write(self, copy, batch: pa.Table, *, had_events: bool, cur) -> None:
+        """Send the batch's new rows (sorted by digest) into an open COPY."""
         rows = _sorted_by_digest(batch)
         hi, lo = rows["hash_hi"].to_numpy(), rows["hash_lo"].to_numpy()
         fresh = self._repeats.fresh(hi, lo)
@@ -206,8 +218,7 @@ class PostgresEventWriter:
         full = full.add_column(2, "upload_id", pa.array(np.full(n, up)))
         buf = io.BytesIO()
         pacsv.write_csv(full, buf, pacsv.WriteOptions(include_header=False))
-        with cur.copy(f"COPY events (workspace_id, source_id, upload_id, {_COLS}) FROM STDIN (FORMAT csv)") as copy:
-            copy.write(buf.getbuffer())
+        copy.write(buf.getbuffer())
         self.inserted += n
 
     def _stored(self, cur, hi: np.ndarray, lo: np.ndarray, candidates: np.ndarray) -> np.ndarray:
