@@ -1,29 +1,44 @@
-"""Readers for formats only pm4py parses well: XES (through rustxes) and OCEL 2.0."""
+"""Readers for formats only pm4py's stack parses well: XES (rustxes) and OCEL 2.0 (pm4py)."""
 
 from pathlib import Path
 
 import pandas as pd
 
 from app.errors import InvalidInput, UnprocessableEvents
-from app.mining.pm4py_import import pm4py
 
 
 def read_xes_frame(path: Path) -> pd.DataFrame:
-    """The XES file's events as pm4py reads them (rustxes), one row per event, in file order."""
+    """The XES file's events as pm4py's rustxes variant reads them, one row per event, in file order.
+
+    rustxes is called the way pm4py.read_xes(variant="rustxes") calls it, with the same fix of
+    datetime columns to UTC; not through pm4py, whose import costs 1.5 s and 150 MB where
+    rustxes's costs 0.2 s."""
+    import rustxes
+
     try:
-        frame = pm4py.read_xes(str(path), variant="rustxes")
+        frame = rustxes.import_xes(str(path))[0].to_pandas()
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # rustxes panics (pyo3 PanicException is a BaseException) on bad XML
         raise InvalidInput(f"cannot parse the XES file: {str(exc)[:300]}") from exc
-    if not isinstance(frame, pd.DataFrame):
-        raise InvalidInput("cannot parse the XES file: no event table came out")
-    return frame.reset_index(drop=True)
+    return utc_datetimes(frame).reset_index(drop=True)
+
+
+def utc_datetimes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Datetime columns in UTC, as pm4py's rustxes variant leaves them (naive ones are UTC)."""
+    for column in frame.columns:
+        if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
+            frame[column] = frame[column].dt.tz_convert("UTC")
+        elif pd.api.types.is_datetime64_dtype(frame[column].dtype):
+            frame[column] = frame[column].dt.tz_localize("UTC")
+    return frame
 
 
 def read_ocel_frame(path: Path, *, fmt: str, object_type: str | None,
                     resource_object_type: str | None = None) -> pd.DataFrame:
     """The OCEL 2.0 log flattened on `object_type`: one event per (event, object of that type)."""
+    from app.mining.pm4py_import import pm4py
+
     reader = pm4py.read_ocel2_json if fmt == "ocel-json" else pm4py.read_ocel2_xml
     try:
         ocel = reader(str(path))

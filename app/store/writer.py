@@ -1,8 +1,9 @@
 """Bulk, idempotent event writers, one per database, both inside the job's transaction.
 
-SQLite: each chunk is staged into a scratch SQLite file by ADBC (Arrow -> SQLite in C++) on a
-background thread while the next chunk is parsed; `finish` attaches the file and moves the rows
-in with `INSERT ... SELECT ... ON CONFLICT DO NOTHING` (re-sent events hit the primary key).
+SQLite: chunks are staged into scratch SQLite files by ADBC (Arrow -> SQLite in C++) on a
+background thread while the next chunk is parsed; each finished file is attached and its rows
+moved in with `INSERT ... SELECT ... ON CONFLICT DO NOTHING` (re-sent events hit the primary key)
+on another thread, also while parsing goes on.
 
 PostgreSQL: uploads into one source take a transaction-scoped advisory lock, so the writer can
 find the chunk's already-stored digests first (an anti-join on a temporary table) and `COPY` only
@@ -44,79 +45,115 @@ def _sorted_by_digest(batch: pa.Table) -> pa.Table:
 
 
 class SqliteEventWriter:
-    """Stages chunks into a scratch SQLite file (in the background), then moves them in."""
+    """Stages chunks into scratch SQLite files (ADBC, on one background thread) and moves each
+    finished file in with `INSERT ... SELECT ... ON CONFLICT DO NOTHING` (on another), while the
+    job parses the next chunks: SQLite releases the GIL while it inserts.
+
+    A file is attached to the job's connection only once ADBC has closed it: two SQLite
+    libraries never have one file open at once. Files hold 1, 1, 2, 4, ... chunks, so an upload
+    attaches at most MAX_FILES of them (SQLite allows ten) and the last insert, the one nothing
+    overlaps, stays small."""
+
+    MAX_FILES = 8
 
     def __init__(self, session: Session, *, staging_dir: Path, ids: tuple[int, int, int]) -> None:
         self.session = session
         self.ids = ids
         staging_dir.mkdir(parents=True, exist_ok=True)
-        self.path = staging_dir / f"stage-{uuid.uuid4().hex}.sqlite"
-        self.chunks: list[tuple[int, int]] = []
-        self._rows = 0
-        self._queue: queue.Queue[pa.Table | None] = queue.Queue(maxsize=2)
-        self._thread: threading.Thread | None = None
+        self.staging_dir = staging_dir
+        self.files: list[Path] = []
+        self.inserted = 0
+        self._stage_queue: queue.Queue[pa.Table | None] = queue.Queue(maxsize=2)
+        self._insert_queue: queue.Queue[Path | None] = queue.Queue()
+        self._threads: list[threading.Thread] = []
         self._failure: BaseException | None = None
+        self._conn = None
 
     def add(self, batch: pa.Table) -> None:
         if self._failure is not None:
             raise self._failure
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._stage, name="sqlite-stager", daemon=True)
-            self._thread.start()
-        self._queue.put(batch)
-        self.chunks.append((self._rows + 1, self._rows + batch.num_rows))
-        self._rows += batch.num_rows
+        if not self._threads:
+            self._conn = self.session.connection()
+            # Attached inside the transaction; they cannot be detached there, so the job closes
+            # the connection afterwards instead of pooling it (see db.job_transaction).
+            self.session.info["invalidate_connection"] = True
+            self._threads = [threading.Thread(target=self._stage, name="sqlite-stager", daemon=True),
+                             threading.Thread(target=self._insert, name="sqlite-inserter", daemon=True)]
+            for thread in self._threads:
+                thread.start()
+        self._stage_queue.put(batch)
+
+    def _file_chunks(self) -> int:
+        n = len(self.files)
+        return 1 << max(n - 2, 0) if n < self.MAX_FILES else 1 << 62  # the last file takes the rest
 
     def _stage(self) -> None:
         import adbc_driver_sqlite.dbapi as adbc
 
+        conn, chunks = None, 0
         try:
-            with adbc.connect(str(self.path)) as conn:
-                while (batch := self._queue.get()) is not None:
-                    with conn.cursor() as cur:
-                        cur.adbc_ingest("stage", _sorted_by_digest(batch), mode="create_append")
-                    conn.commit()
-        except BaseException as exc:  # re-raised in the job's thread by finish()
+            while (batch := self._stage_queue.get()) is not None:
+                if conn is None:
+                    self.files.append(self.staging_dir / f"stage-{uuid.uuid4().hex}.sqlite")
+                    conn, chunks = adbc.connect(str(self.files[-1]), autocommit=True), 0
+                    with conn.cursor() as cur:  # a scratch file: no journal, no fsync
+                        cur.execute("PRAGMA journal_mode=OFF")
+                        cur.execute("PRAGMA synchronous=OFF")
+                with conn.cursor() as cur:
+                    cur.adbc_ingest("stage", _sorted_by_digest(batch), mode="create_append")
+                chunks += 1
+                if chunks >= self._file_chunks():
+                    conn.close()
+                    conn = None
+                    self._insert_queue.put(self.files[-1])
+            if conn is not None:
+                conn.close()
+                self._insert_queue.put(self.files[-1])
+        except BaseException as exc:  # re-raised in the job's thread
             self._failure = exc
-            while self._queue.get() is not None:  # let add() and finish() go on
+            if conn is not None:
+                conn.close()
+            while self._stage_queue.get() is not None:  # let add() and finish() go on
                 pass
+        finally:
+            self._insert_queue.put(None)
+
+    def _insert(self) -> None:
+        # "WHERE true": without a WHERE, SQLite would read ON CONFLICT as a join constraint.
+        ws, src, up = self.ids
+        attached = 0
+        while (path := self._insert_queue.get()) is not None:
+            if self._failure is not None:
+                continue
+            attached += 1
+            alias = f"stage_{attached}"
+            try:
+                self._conn.exec_driver_sql(f"ATTACH DATABASE ? AS {alias}", (str(path),))
+                self.inserted += self._conn.exec_driver_sql(
+                    f"INSERT INTO events (workspace_id, source_id, upload_id, {_COLS}) "
+                    f"SELECT {ws}, {src}, {up}, {_COLS} FROM {alias}.stage WHERE true ON CONFLICT DO NOTHING").rowcount
+            except BaseException as exc:  # re-raised in the job's thread
+                self._failure = exc
 
     def _join(self) -> None:
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join()
-            self._thread = None
-        if self._failure is not None:
-            raise self._failure
+        if self._threads:
+            self._stage_queue.put(None)
+            for thread in self._threads:
+                thread.join()
+            self._threads = []
 
     def finish(self, progress: Progress | None = None) -> int:
-        """Insert the staged rows in the caller's transaction; return how many were new."""
+        """Wait for the staged rows to be inserted in the caller's transaction; how many were new."""
         self._join()
-        if not self.chunks:
-            return 0
-        alias = "stage_" + self.path.stem.replace("-", "_")
-        conn = self.session.connection()
-        # Attached inside the transaction; it cannot be detached there, so the job closes the
-        # connection afterwards instead of pooling it (see db.job_transaction).
-        self.session.info["invalidate_connection"] = True
-        conn.exec_driver_sql(f"ATTACH DATABASE ? AS {alias}", (str(self.path),))
-        ws, src, up = self.ids
-        sql = (f"INSERT INTO events (workspace_id, source_id, upload_id, {_COLS}) "
-               f"SELECT {ws}, {src}, {up}, {_COLS} FROM {alias}.stage WHERE rowid BETWEEN ? AND ? "
-               "ON CONFLICT DO NOTHING")
-        inserted = 0
-        for lo, hi in self.chunks:
-            inserted += conn.exec_driver_sql(sql, (lo, hi)).rowcount
-            if progress:
-                progress(hi)
-        return inserted
+        if self._failure is not None:
+            raise self._failure
+        return self.inserted
 
     def close(self) -> None:
-        """Stop the stager if still running and forget the scratch file."""
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join()
-        self.path.unlink(missing_ok=True)
+        """Stop the threads if still running and forget the scratch files."""
+        self._join()
+        for path in self.files:
+            path.unlink(missing_ok=True)
 
 
 class _Repeats:
@@ -180,7 +217,7 @@ class PostgresEventWriter:
                     # COPY for the whole upload, which the server works through while we parse.
                     with cur.copy(_COPY_EVENTS) as copy:
                         while (batch := self._queue.get()) is not None:
-                            self._write(copy, batch, had_events=False, cur=cur)
+                            self._write(copy, batch)
         except BaseException as exc:  # re-raised in the job's thread
             self._failure = exc
             while self._queue.get() is not None:
@@ -197,20 +234,29 @@ class PostgresEventWriter:
         return had_events
 
     def _copy(self, cur, batch: pa.Table, had_events: bool) -> None:
-        with cur.copy(_COPY_EVENTS) as copy:
-            self._write(copy, batch, had_events=had_events, cur=cur)
+        rows = self._new_rows(batch, cur if had_events else None)  # the look-up first: not inside a COPY
+        if rows is not None:
+            with cur.copy(_COPY_EVENTS) as copy:
+                self._send(copy, rows)
 
-    def _write(self, copy, batch: pa.Table, *, had_events: bool, cur) -> None:
-        """Send the batch's new rows (sorted by digest) into an open COPY."""
+    def _write(self, copy, batch: pa.Table) -> None:
+        rows = self._new_rows(batch, None)
+        if rows is not None:
+            self._send(copy, rows)
+
+    def _new_rows(self, batch: pa.Table, cur) -> pa.Table | None:
+        """The batch's rows (sorted by digest) not seen before in this upload nor, when `cur` is
+        given, stored already for the source."""
         rows = _sorted_by_digest(batch)
         hi, lo = rows["hash_hi"].to_numpy(), rows["hash_lo"].to_numpy()
         fresh = self._repeats.fresh(hi, lo)
-        if had_events and fresh.any():
+        if cur is not None and fresh.any():
             fresh &= ~self._stored(cur, hi, lo, fresh)
         if not fresh.all():
             rows = rows.filter(pa.array(fresh))
-        if not rows.num_rows:
-            return
+        return rows if rows.num_rows else None
+
+    def _send(self, copy, rows: pa.Table) -> None:
         ws, src, up = self.ids
         n = rows.num_rows
         full = rows.add_column(0, "workspace_id", pa.array(np.full(n, ws)))

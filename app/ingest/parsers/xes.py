@@ -5,9 +5,15 @@ pieces, memory stays flat and the later stages (validation, staging) overlap the
 piece is the log's header (extensions, globals, classifiers, log attributes) plus whole traces."""
 
 import re
+import subprocess
+import sys
 import uuid
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
 
 from app.errors import InvalidInput
 from app.ingest.parsers import RawBatch, numbered
@@ -54,15 +60,59 @@ def read_xes(path: Path, *, batch_rows: int) -> Iterator[RawBatch]:
         yield from _numbered_batches(frame, 1, batch_rows)
         return
     row = 1
-    piece_path = path.with_name(f"{path.name}.piece-{uuid.uuid4().hex}.xes")
-    try:
-        for traces in _pieces(path, start):
-            piece_path.write_bytes(header + traces + b"\n</log>\n")
-            frame = read_xes_frame(piece_path)
+    with _PieceParser(path) as parser:
+        for frame in parser.frames(header, _pieces(path, start)):
             yield from _numbered_batches(frame, row, batch_rows)
             row += len(frame)
-    finally:
-        piece_path.unlink(missing_ok=True)
+
+
+class _PieceParser:
+    """rustxes in a child process (xes_worker), one piece ahead of the caller."""
+
+    AHEAD = 2
+
+    def __init__(self, path: Path) -> None:
+        self.stem = path.with_name(f"{path.name}.piece-{uuid.uuid4().hex}")
+        self.child = subprocess.Popen([sys.executable, "-m", "app.ingest.xes_worker"], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, text=True, bufsize=1,
+                                      cwd=Path(__file__).resolve().parents[3])
+        self.paths: list[Path] = []
+
+    def __enter__(self) -> "_PieceParser":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.child.kill()
+        self.child.wait()
+        for piece in self.paths:
+            piece.unlink(missing_ok=True)
+            piece.with_name(piece.name + ".arrow").unlink(missing_ok=True)
+
+    def frames(self, header: bytes, pieces: Iterator[bytes]) -> Iterator[pd.DataFrame]:
+        pending: deque[Path] = deque()
+        for i, traces in enumerate(pieces):
+            piece = self.stem.with_name(f"{self.stem.name}-{i}.xes")
+            piece.write_bytes(header + traces + b"\n</log>\n")
+            self.paths.append(piece)
+            self.child.stdin.write(f"{piece}\n")
+            pending.append(piece)
+            if len(pending) >= self.AHEAD:
+                yield self._result(pending.popleft())
+        while pending:
+            yield self._result(pending.popleft())
+
+    def _result(self, piece: Path) -> pd.DataFrame:
+        from app.mining.readers import utc_datetimes
+
+        answer = self.child.stdout.readline().strip()
+        piece.unlink(missing_ok=True)
+        if answer != "ok":
+            raise InvalidInput(f"cannot parse the XES file: {answer.removeprefix('error ') or 'the parser stopped'}")
+        out = piece.with_name(piece.name + ".arrow")
+        with pa.memory_map(str(out)) as source:
+            frame = pa.ipc.open_file(source).read_all().to_pandas()
+        out.unlink(missing_ok=True)
+        return utc_datetimes(frame)
 
 
 def _numbered_batches(frame, first_row: int, batch_rows: int) -> Iterator[RawBatch]:
