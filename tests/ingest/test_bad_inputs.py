@@ -360,3 +360,10 @@ def test_nul_character_in_pushed_events(client, engine, source):
                     json=[{"case_id": "p1", "activity": "A\x00", "timestamp": "2024-01-01T10:00:00Z"}])
     problem(r, 400, "column 'activity'", "NUL character")
     assert stored_events(engine, source) == before
+
+
+def test_xes_with_a_nul_character_is_refused(client, engine, xes_source):
+    # XES pieces are searched for NUL bytes before parsing (then their text is not searched again).
+    r = upload(client, xes_source, bad.xes("Pay\x00ment"), name="nul.xes")
+    assert 400 <= r.status_code < 500 and r.headers["content-type"].startswith(PROBLEM), r.text
+    assert stored_events(engine, xes_source) == 1

@@ -19,9 +19,12 @@ class RawBatch:
     errors: list[dict] = field(default_factory=list)
 
 
-def numbered(frame: pd.DataFrame, first_row: int) -> RawBatch:
+def numbered(frame: pd.DataFrame, first_row: int, *, nul_free: bool = False) -> RawBatch:
+    """The frame's rows numbered from `first_row`; NUL characters refused unless the caller has
+    shown already that its source bytes hold none."""
     rows = np.arange(first_row, first_row + len(frame), dtype=np.int64)
-    refuse_nul(frame, rows)
+    if not nul_free:
+        refuse_nul(frame, rows)
     return RawBatch(frame=frame, rows=rows)
 
 

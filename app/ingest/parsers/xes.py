@@ -21,6 +21,7 @@ from app.ingest.parsers import RawBatch, numbered
 PIECE_BYTES = 16 << 20
 _TRACE = re.compile(rb"<trace[\s>/]")
 _END = b"</trace>"
+_NUL_REFERENCE = re.compile(rb"&#[xX]?0")  # may also catch &#x0041; then the slow check runs
 
 
 def _header(path: Path) -> tuple[bytes, int]:
@@ -61,8 +62,8 @@ def read_xes(path: Path, *, batch_rows: int) -> Iterator[RawBatch]:
         return
     row = 1
     with _PieceParser(path) as parser:
-        for frame in parser.frames(header, _pieces(path, start)):
-            yield from _numbered_batches(frame, row, batch_rows)
+        for frame, nul_free in parser.frames(header, _pieces(path, start)):
+            yield from _numbered_batches(frame, row, batch_rows, nul_free=nul_free)
             row += len(frame)
 
 
@@ -88,18 +89,22 @@ class _PieceParser:
             piece.unlink(missing_ok=True)
             piece.with_name(piece.name + ".arrow").unlink(missing_ok=True)
 
-    def frames(self, header: bytes, pieces: Iterator[bytes]) -> Iterator[pd.DataFrame]:
-        pending: deque[Path] = deque()
+    def frames(self, header: bytes, pieces: Iterator[bytes]) -> Iterator[tuple[pd.DataFrame, bool]]:
+        """Each piece's events, and whether its bytes are free of NUL characters (raw or as a
+        character reference): then its text need not be searched for them column by column."""
+        pending: deque[tuple[Path, bool]] = deque()
         for i, traces in enumerate(pieces):
             piece = self.stem.with_name(f"{self.stem.name}-{i}.xes")
             piece.write_bytes(header + traces + b"\n</log>\n")
             self.paths.append(piece)
             self.child.stdin.write(f"{piece}\n")
-            pending.append(piece)
+            pending.append((piece, b"\x00" not in traces and _NUL_REFERENCE.search(traces) is None))
             if len(pending) >= self.AHEAD:
-                yield self._result(pending.popleft())
+                piece, nul_free = pending.popleft()
+                yield self._result(piece), nul_free
         while pending:
-            yield self._result(pending.popleft())
+            piece, nul_free = pending.popleft()
+            yield self._result(piece), nul_free
 
     def _result(self, piece: Path) -> pd.DataFrame:
         from app.mining.readers import utc_datetimes
@@ -115,6 +120,7 @@ class _PieceParser:
         return utc_datetimes(frame)
 
 
-def _numbered_batches(frame, first_row: int, batch_rows: int) -> Iterator[RawBatch]:
+def _numbered_batches(frame, first_row: int, batch_rows: int, nul_free: bool = False) -> Iterator[RawBatch]:
     for offset in range(0, len(frame), batch_rows):
-        yield numbered(frame.iloc[offset:offset + batch_rows].reset_index(drop=True), first_row + offset)
+        yield numbered(frame.iloc[offset:offset + batch_rows].reset_index(drop=True), first_row + offset,
+                       nul_free=nul_free)
