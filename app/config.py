@@ -12,7 +12,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="BLUEPRINT_", extra="ignore")
 
-    data_dir: Path = Field(default=Path("var"), description="Spooled uploads, staging files, the SQLite file.")
+    data_dir: Path = Field(default=Path("var"),
+                           description="Spooled uploads, staging files, the SQLite file, the columnar copies.")
     database_url: str = Field(default="", description="SQLAlchemy URL; default: SQLite under data_dir.")
     bootstrap_api_key: str | None = Field(default=None, description="Admin key ensured at start-up.")
     bootstrap_workspace: str = Field(default="demo", description="Workspace that owns the bootstrap key.")

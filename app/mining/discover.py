@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from app.mining.frame import NAT, EventArrays
-from app.mining.stats import Ranked, grouped
+from app.mining.stats import grouped
 
 
 def waits(ev: EventArrays) -> np.ndarray:
@@ -21,19 +21,12 @@ def waits(ev: EventArrays) -> np.ndarray:
     return ev.memo["waits"]
 
 
-def ranked_waits(ev: EventArrays) -> Ranked:
-    """The waits ranked once, for flows, steps and handovers alike."""
-    if "ranked_waits" not in ev.memo:
-        ev.memo["ranked_waits"] = Ranked(waits(ev))
-    return ev.memo["ranked_waits"]
-
-
 def discover_flows(ev: EventArrays) -> list[dict]:
     """Directly-follows flows with counts and waiting-time statistics."""
     same = ev.same_case
     width = max(len(ev.act_labels), 1)
     pairs = ev.act[:-1] * width + ev.act[1:]
-    stats = grouped(pairs, ranked_waits(ev), same)
+    stats = grouped(pairs, waits(ev), same)
     cases = _distinct_cases(ev.case[1:][same], pairs[same], stats.groups)
     return [{"source": ev.act_labels[code // width], "target": ev.act_labels[code % width],
              "cases": int(cases[i]), **stats.as_dict(i)} for i, code in enumerate(stats.groups)]
@@ -116,7 +109,7 @@ def discover_handovers(ev: EventArrays, codes: np.ndarray, labels: np.ndarray) -
     same = ev.same_case & (codes[1:] != codes[:-1]) & (codes[1:] >= 0) & (codes[:-1] >= 0)
     width = max(len(labels), 1)
     pairs = np.where(same, codes[:-1] * width + codes[1:], 0)
-    stats = grouped(pairs, ranked_waits(ev), same)
+    stats = grouped(pairs, waits(ev), same)
     cases = _distinct_cases(ev.case[1:][same], pairs[same], stats.groups)
     return [{"from": labels[c // width], "to": labels[c % width], "cases": int(cases[i]), **stats.as_dict(i)}
             for i, c in enumerate(stats.groups)]

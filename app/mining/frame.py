@@ -41,14 +41,27 @@ class EventArrays:
 def case_time_order(case: np.ndarray, ts: np.ndarray) -> np.ndarray:
     """Positions sorted by (case, timestamp), equal pairs in input order.
 
-    A stable argsort of the timestamps gives each event a distinct rank; one plain sort of
-    `case * n + rank` (SIMD, milliseconds) then orders by case and rank. About 0.15 s per million
-    events, where a lexsort on the two keys takes 0.37 s."""
+    First a stable sort by case alone, as one SIMD sort of packed `case << bits | position`
+    integers (no random access, so it stays linear at millions of events). Within a case,
+    events in a file are nearly always in time order already; only the cases that are not get
+    sorted again, by (case, timestamp)."""
     n = len(case)
-    by_time = np.argsort(ts, kind="stable")
-    rank = np.empty(n, dtype=np.int64)
-    rank[by_time] = np.arange(n, dtype=np.int64)
-    return by_time[np.sort(case.astype(np.int64) * n + rank) % n]
+    bits = max(n, 1).bit_length()
+    case = case.astype(np.int64)
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    if int(case.max()).bit_length() + bits <= 63:
+        by_case = np.sort((case << bits) | np.arange(n, dtype=np.int64)) & ((1 << bits) - 1)
+    else:
+        by_case = np.argsort(case, kind="stable")
+    c, t = case[by_case], ts[by_case]
+    late = (t[1:] < t[:-1]) & (c[1:] == c[:-1])
+    if not late.any():
+        return by_case
+    redo = np.flatnonzero(np.isin(c, np.unique(c[1:][late])))  # whole cases, in case order
+    out = by_case.copy()
+    out[redo] = by_case[redo[np.lexsort((t[redo], c[redo]))]]  # lexsort is stable: ties keep order
+    return out
 
 
 def arrays(case: np.ndarray, act: np.ndarray, act_labels: np.ndarray, ts: np.ndarray, start: np.ndarray | None,

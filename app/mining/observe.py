@@ -11,8 +11,8 @@ from app.mining.discover import (
     discover_flows,
     discover_handovers,
     discover_variants,
-    ranked_waits,
     start_end_activities,
+    waits,
 )
 from app.mining.frame import NAT, EventArrays
 from app.mining.stats import grouped, summary
@@ -42,7 +42,7 @@ def observe(ev: EventArrays) -> Observed:
 
 
 def _waiting_before(ev: EventArrays) -> dict[str, dict]:
-    stats = grouped(ev.act[1:], ranked_waits(ev), ev.same_case)
+    stats = grouped(ev.act[1:], waits(ev), ev.same_case)
     return {ev.act_labels[code]: stats.as_dict(i) for i, code in enumerate(stats.groups)}
 
 
