@@ -13,12 +13,14 @@ from app.db import make_engine, make_session_factory, transaction
 from app.errors import install_error_handlers
 from app.ingest.endpoints import router as ingest_router
 from app.ingest.jobs import UploadRunner
+from app.memory import tune_allocator
 from app.sources.endpoints import router as sources_router
 from app.store.service import ColumnarRefresher
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    tune_allocator()
     engine = make_engine(settings.resolved_database_url())
     factory = make_session_factory(engine)
     runner = UploadRunner(engine, factory, settings)

@@ -22,6 +22,7 @@ from app.blueprint.process_model import ModelStore
 from app.blueprint.schemas import BlueprintIn
 from app.errors import InvalidInput
 from app.lanes.assign import evidence, step_lanes, unmapped
+from app.memory import release_free_memory
 from app.mining.model import covered_share, discover_bpmn_xml, variant_sequences
 from app.mining.observe import handovers_within_lanes, lane_handovers, observe, phase_durations
 from app.sources import repository as sources
@@ -107,6 +108,8 @@ def feed_for(session: Session, cache: FeedCache, *, workspace_id: int, blueprint
             # complete and its ETag stays valid (the model's status is part of the feed).
             models.settle(etag, timeout=2.0)
     feed = build_feed(meta, definition, parts)
+    del parts
+    release_free_memory()  # the arrays are gone; the model job keeps what it needs
     feed["model"] = {"status": "unknown", "bpmn_url": f"/v1/blueprints/{bp.id}/bpmn",
                      "coverage": coverage, "error": None}
     cache.put(etag, feed)

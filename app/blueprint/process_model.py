@@ -6,6 +6,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from app.memory import release_free_memory
+
 
 class ModelStore:
     """Futures of BPMN documents by data version (the last `size` kept)."""
@@ -71,3 +73,5 @@ def _fulfil(future: Future, compute: Callable[[], bytes]) -> None:
         future.set_result(compute())
     except BaseException as exc:  # noqa: BLE001 - reported through the future
         future.set_exception(exc)
+    finally:
+        release_free_memory()
