@@ -25,33 +25,26 @@ def variant_sequences(ev: EventArrays) -> list[tuple[tuple[str, ...], int]]:
 MAX_VARIANTS = 2000
 
 
-def covering(sequences: list[tuple[tuple[str, ...], int]], coverage: float,
-             limit: int = MAX_VARIANTS) -> tuple[list[tuple[str, ...]], float]:
-    """The most frequent variants until they cover `coverage` of the cases (at most `limit`: in
-    loop-heavy logs nearly every case is its own variant), and the share of cases they cover."""
-    total = sum(c for _, c in sequences)
-    chosen, covered = [], 0
-    for seq, count in sequences:
-        if (covered >= coverage * total and chosen) or len(chosen) >= limit:
-            break
-        chosen.append(seq)
-        covered += count
-    return chosen, covered / total if total else 0.0
+def covering_count(counts: np.ndarray, coverage: float, limit: int = MAX_VARIANTS) -> int:
+    """How many of the most frequent variants (case counts, descending) it takes to cover
+    `coverage` of the cases: at most `limit`, since in loop-heavy logs nearly every case is its
+    own variant."""
+    if not len(counts):
+        return 0
+    cumulative = np.cumsum(counts)
+    return min(int(np.searchsorted(cumulative, coverage * cumulative[-1], side="left")) + 1, limit, len(counts))
 
 
 def covered_share(counts: np.ndarray, coverage: float, limit: int = MAX_VARIANTS) -> float:
-    """What `covering` reports as the covered share, from the variants' case counts (descending)."""
+    """The share of cases the variants the model is discovered from cover."""
+    chosen = covering_count(counts, coverage, limit)
     total = int(np.sum(counts))
-    if not total:
-        return 0.0
-    cumulative = np.cumsum(counts)
-    chosen = min(int(np.searchsorted(cumulative, coverage * total, side="left")) + 1, limit, len(counts))
-    return float(cumulative[chosen - 1] / total)
+    return float(np.sum(counts[:chosen]) / total) if total else 0.0
 
 
 def discover_bpmn_xml(sequences: list[tuple[tuple[str, ...], int]], coverage: float = 0.95) -> str:
     """BPMN 2.0 XML (semantics only, no diagram) of the inductive miner's model."""
-    chosen, _ = covering(sequences, coverage)
+    chosen = [seq for seq, _ in sequences[:covering_count(np.array([c for _, c in sequences]), coverage)]]
     if not chosen:
         raise MiningError("no events: there is no process to model")
     rows = [(str(i), activity, pd.Timestamp(j, unit="s", tz="UTC"))

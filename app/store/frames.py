@@ -15,7 +15,6 @@ from sqlalchemy import Engine
 
 COLUMNS = ("source_id", "upload_id", "ordinal", "case_id", "activity", "timestamp", "start_timestamp",
            "resource", "role", "lifecycle")
-TEXT_COLUMNS = ("case_id", "activity", "resource", "role", "lifecycle")
 
 _TYPES = "source_id INT, upload_id INT, ordinal INT, case_id TEXT, activity TEXT, timestamp INT, " \
     "start_timestamp INT, resource TEXT, role TEXT, lifecycle TEXT"
