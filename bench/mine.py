@@ -189,9 +189,8 @@ def wait_for_model(server: MineServer, blueprint_id: int) -> int | None:
 
 
 def await_revision(server: MineServer, blueprint_id: int, revision: int, timeout: float = 10) -> None:
-    """Wait until a GET sees the blueprint's new revision. The server commits a request's session
-    in a `yield` dependency, which FastAPI exits after the response is sent: a client that GETs
-    the feed at once after a POST or PUT may still be served the previous revision (or a 404)."""
+    """Wait until a GET sees the blueprint's new revision (a check: the server commits a request's
+    transaction before it answers, so this returns at the first GET)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         r = server.http.get(f"/v1/blueprints/{blueprint_id}")
@@ -216,20 +215,10 @@ def blueprint_body(source_id: int) -> dict:
 # wins; every substring of a rule must be in the stack). Stacks outside feed_for are dropped.
 FEED_STAGES = [
     ("lazy imports during the request", ("_find_and_load",)),
-    # store/frames.py since 4e093c5: a sqlite3 copy into a scratch file, read by ADBC into Arrow
-    ("load: ADBC read of the scratch copy into Arrow", ("_sqlite (app/store/frames", "fetch_arrow_table")),
-    ("load: sqlite3 INSERT INTO scratch SELECT (the copy)", ("_sqlite (app/store/frames",)),
-    ("load: ADBC read (PostgreSQL)", ("_postgres (app/store/frames",)),
-    ("load: Arrow -> pandas", ("load_events (", "table_to_dataframe")),
-    ("load: Arrow -> pandas", ("load_events (", "to_pandas")),
-    # store/frames.py before 4e093c5: SQLAlchemy rows
-    ("load: SQL execute (sqlite3 step, first rows)", ("load_events (", "execute")),
-    ("load: fetchall (sqlite3 rows -> SQLAlchemy Rows)", ("load_events (", "fetchall")),
-    ("load: pandas DataFrame from Rows + casts", ("load_events (",)),
-    ("load: source/system map, correlation, dropna", ("_load (app/blueprint/feed",)),
-    ("filter (window, segments)", ("_filter (app/blueprint/feed",)),
-    ("lanes: lanes_for_events (drop_duplicates + merge)", ("lanes_for_events (",)),
-    ("observe: prepare (factorize + lexsort)", ("prepare (app/mining/frame",)),
+    ("load: columnar copy (SQL read when it lacks uploads)", ("source_table (app/store/columnar",)),
+    ("load: columnar copy, upload keys", ("source_rows (app/blueprint/feed",)),
+    ("gather: codes, sort, window and segments", ("gather (app/blueprint/events",)),
+    ("lanes: rules per kind of event", ("lanes (app/blueprint/events",)),
     ("observe: flows", ("discover_flows (",)),
     ("observe: activities (rework, service time)", ("discover_activities (",)),
     ("observe: variants", ("discover_variants (",)),
@@ -239,17 +228,15 @@ FEED_STAGES = [
     ("observe: positions", ("_positions (",)),
     ("observe: resource handovers", ("observe (app/mining/observe", "discover_handovers (")),
     ("observe: other", ("observe (app/mining/observe",)),
-    ("step_lanes (groupby activity, lane)", ("step_lanes (",)),
-    ("evidence (groupby activity, evidence)", ("evidence (app/lanes",)),
-    ("unmapped (groupby activity)", ("unmapped (app/lanes",)),
-    ("phases (derived / user)", ("_phases (app/blueprint",)),
+    ("step lanes, evidence, unmapped", ("app/lanes/assign",)),
     ("phases (derived / user)", ("derived_phases (",)),
-    ("phase durations (groupby phase, case)", ("phase_durations (",)),
+    ("phases (derived / user)", ("user_phases (",)),
+    ("phase durations", ("phase_durations (",)),
     ("lane handovers", ("lane_handovers (",)),
     ("handovers within lanes", ("handovers_within_lanes (",)),
-    ("source stats (COUNT DISTINCT x3 in SQL)", ("_source_info (",)),
+    ("source stats", ("_source_info (",)),
     ("assemble: build_feed", ("build_feed (",)),
-    ("model: variant_sequences (for the BPMN model)", ("variant_sequences (",)),
+    ("free memory back to the system", ("release_free_memory (",)),
     ("model: wait for it (logs < SMALL_LOG_EVENTS wait up to 2 s)", ("settle (",)),
     ("feed_for: other (blueprint, sources, version)", ("feed_for (",)),
 ]

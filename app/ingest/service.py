@@ -122,7 +122,7 @@ def _store(session: Session, *, upload: Upload, batches: Iterable[RawBatch], opt
                 writer.add(canon.table)
             progress(tally.rows_read)
         _check_outcome(tally, options)
-        inserted = writer.finish(progress=lambda n: None)
+        inserted = writer.finish()
     finally:
         writer.close()
     if inserted:

@@ -16,7 +16,6 @@ import io
 import queue
 import threading
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +35,6 @@ STAGE_SCHEMA = pa.schema([
 _COLS = ", ".join(STAGE_COLUMNS)
 _COPY_EVENTS = f"COPY events (workspace_id, source_id, upload_id, {_COLS}) FROM STDIN (FORMAT csv)"
 _LOCK_NAMESPACE = 0x42_4D  # advisory-lock namespace of per-source ingest locks
-Progress = Callable[[int], None]
 
 
 def _sorted_by_digest(batch: pa.Table) -> pa.Table:
@@ -142,7 +140,7 @@ class SqliteEventWriter:
                 thread.join()
             self._threads = []
 
-    def finish(self, progress: Progress | None = None) -> int:
+    def finish(self) -> int:
         """Wait for the staged rows to be inserted in the caller's transaction; how many were new."""
         self._join()
         if self._failure is not None:
@@ -282,7 +280,7 @@ class PostgresEventWriter:
         stored[[row[0] for row in cur.fetchall()]] = True
         return stored
 
-    def finish(self, progress: Progress | None = None) -> int:
+    def finish(self) -> int:
         self.close()
         if self._failure is not None:
             raise self._failure
