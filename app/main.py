@@ -5,8 +5,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app.auth import service as auth
+from app.blueprint.cache import FeedCache
 from app.blueprint.endpoints import router as blueprint_router
-from app.blueprint.feed import FeedCache
 from app.blueprint.process_model import ModelStore
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, transaction

@@ -1,12 +1,9 @@
 """The blueprint feed: load the blueprint's events, correlate, filter, map lanes, observe, assemble.
 
-A feed is computed once per data version (blueprint revision, each source's data version, the
-query) and served from a cache otherwise; the version is also the ETag."""
+A feed is computed once per data version (cache.data_version: the workspace, the blueprint's
+identity, revision and definition, each source's identity and data version, the query) and
+served from the cache otherwise; the version is also the ETag."""
 
-import hashlib
-import json
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +13,9 @@ from sqlalchemy.orm import Session
 from app.blueprint import service
 from app.blueprint.assemble import LANES, build_feed
 from app.blueprint.bpmn import with_lanes
-from app.blueprint.events import SEGMENT_COLUMNS, SourceRows, gather
+from app.blueprint.cache import FeedCache, data_version
+from app.blueprint.events import SEGMENT_COLUMNS, gather
+from app.blueprint.loading import blueprint_sources, definition_of, source_rows
 from app.blueprint.phases import derived_phases, user_phases
 from app.blueprint.process_model import ModelStore
 from app.blueprint.schemas import BlueprintIn
@@ -25,34 +24,10 @@ from app.lanes.assign import evidence, step_lanes, unmapped
 from app.memory import release_free_memory
 from app.mining.model import covered_share, discover_bpmn_xml, variant_sequences
 from app.mining.observe import handovers_within_lanes, lane_handovers, observe, phase_durations
-from app.sources import repository as sources
-from app.store import columnar
 from app.store import repository as store
 
 MODEL_COVERAGE = 0.95
 SMALL_LOG_EVENTS = 200_000
-
-
-class FeedCache:
-    """The last feeds computed, by data version (a small LRU, per process)."""
-
-    def __init__(self, size: int = 64) -> None:
-        self._items: OrderedDict[str, dict] = OrderedDict()
-        self._lock = threading.Lock()
-        self.size = size
-
-    def get(self, key: str) -> dict | None:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        return None
-
-    def put(self, key: str, feed: dict) -> None:
-        with self._lock:
-            self._items[key] = feed
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
 
 
 def _segments(raw: list[str]) -> list[tuple[str, str]]:
@@ -76,32 +51,39 @@ def feed_for(session: Session, cache: FeedCache, *, workspace_id: int, blueprint
              window: tuple[datetime | None, datetime | None], segment: list[str],
              data_dir: Path, models: ModelStore | None = None,
              defer: Callable[[Callable[[], None]], None] | None = None) -> tuple[dict, str]:
-    """The feed and its ETag (served from the cache when nothing changed). `defer` runs a task
-    once the answer is sent (the endpoint's background tasks); without it, tasks run at once."""
+    """The feed and its ETag (served from the cache when nothing changed; concurrent requests for
+    one data version share one computation). `defer` runs a task once the answer is sent (the
+    endpoint's background tasks); without it, tasks run at once."""
     bp = service.get_blueprint(session, workspace_id=workspace_id, blueprint_id=blueprint_id)
-    definition = BlueprintIn(name=bp.name, **bp.definition)
-    srcs = [sources.get(session, workspace_id=workspace_id, source_id=i) for i in definition.sources]
-    srcs = [s for s in srcs if s is not None]
+    definition = definition_of(bp)
+    srcs = blueprint_sources(session, workspace_id=workspace_id, definition=definition)
     start = window[0] or definition.filters.from_
     end = window[1] or definition.filters.to
     segs = _segments(segment or definition.filters.segment)
-    version = json.dumps([bp.id, bp.revision, [(s.id, s.data_version) for s in srcs],
-                          _micros(start), _micros(end), segs])
-    etag = hashlib.sha256(version.encode()).hexdigest()[:32]
-    cached = cache.get(etag)
-    if cached is not None:
-        return cached, etag
-    meta = {"blueprint": {"id": bp.id, "name": bp.name, "revision": bp.revision},
-            "generated_at": datetime.now(UTC).isoformat(), "data_version": etag,
-            "window": {"from": start.isoformat() if start else None, "to": end.isoformat() if end else None},
-            "segment": [f"{k}={v}" for k, v in segs]}
-    parts = _parts(session, definition, srcs, _micros(start), _micros(end), segs, data_dir)
+    etag = data_version(workspace_id=workspace_id, blueprint=bp, sources=srcs,
+                        window=(_micros(start), _micros(end)), segments=segs)
+
+    def compute() -> dict:
+        meta = {"blueprint": {"id": bp.id, "name": bp.name, "revision": bp.revision},
+                "generated_at": datetime.now(UTC).isoformat(), "data_version": etag,
+                "window": {"from": start.isoformat() if start else None, "to": end.isoformat() if end else None},
+                "segment": [f"{k}={v}" for k, v in segs]}
+        return _compute(session, meta, definition, srcs, (_micros(start), _micros(end)), segs, data_dir,
+                        models=models, defer=defer, pool_name=bp.name, bpmn_url=f"/v1/blueprints/{bp.id}/bpmn")
+
+    return cache.get_or_compute(etag, compute), etag
+
+
+def _compute(session: Session, meta: dict, definition: BlueprintIn, srcs, window, segs, data_dir: Path, *,
+             models: ModelStore | None, defer, pool_name: str, bpmn_url: str) -> dict:
+    etag = meta["data_version"]
+    parts = _parts(session, definition, srcs, window[0], window[1], segs, data_dir)
     ev, step_lane, coverage = parts.pop("events"), parts["step_lane"], parts.pop("model_coverage")
     if models is not None and ev.n:
         # The variants, the model and its lanes are computed off the request path.
         small = parts["stats"]["events"] < SMALL_LOG_EVENTS
         models.request(etag, lambda: with_lanes(discover_bpmn_xml(variant_sequences(ev), MODEL_COVERAGE),
-                                                step_lane=step_lane, lanes=LANES, pool_name=bp.name),
+                                                step_lane=step_lane, lanes=LANES, pool_name=pool_name),
                        defer=None if small else defer)  # a large log's starts once the answer is sent
         if small:
             # A small log's model takes well under a second: wait for it, so the first answer is
@@ -110,25 +92,8 @@ def feed_for(session: Session, cache: FeedCache, *, workspace_id: int, blueprint
     feed = build_feed(meta, definition, parts)
     del parts
     release_free_memory()  # the arrays are gone; the model job keeps what it needs
-    feed["model"] = {"status": "unknown", "bpmn_url": f"/v1/blueprints/{bp.id}/bpmn",
-                     "coverage": coverage, "error": None}
-    cache.put(etag, feed)
-    return feed, etag
-
-
-def source_rows(session: Session, definition: BlueprintIn, srcs, attributes: list[str], data_dir: Path) \
-        -> list[SourceRows]:
-    """Each source's columnar events, with the attributes asked for and its correlation key."""
-    corr = definition.correlation
-    out = []
-    for s in srcs:
-        key = corr.per_source.get(s.name, corr.attribute)
-        wanted = sorted(set(attributes) | ({key} - {"case_id"}))
-        table = columnar.source_table(session.get_bind(), source_id=s.id, attributes=wanted, data_dir=data_dir,
-                                      uploads=store.upload_keys(session, source_id=s.id))
-        out.append(SourceRows(id=s.id, name=s.name, system=s.system, table=table,
-                              case_column="case_id" if key == "case_id" else f"attr:{key}"))
-    return out
+    feed["model"] = {"status": "unknown", "bpmn_url": bpmn_url, "coverage": coverage, "error": None}
+    return feed
 
 
 def _parts(session, definition: BlueprintIn, srcs, start, end, segs, data_dir: Path) -> dict:
@@ -196,9 +161,8 @@ def suggest_lanes(session: Session, *, workspace_id: int, blueprint_id: int, dat
     from app.mining.roles import discover_roles
 
     bp = service.get_blueprint(session, workspace_id=workspace_id, blueprint_id=blueprint_id)
-    definition = BlueprintIn(name=bp.name, **bp.definition)
-    srcs = [s for s in (sources.get(session, workspace_id=workspace_id, source_id=i) for i in definition.sources)
-            if s is not None]
+    definition = definition_of(bp)
+    srcs = blueprint_sources(session, workspace_id=workspace_id, definition=definition)
     frame = gather(source_rows(session, definition, srcs, [], data_dir), [], (None, None), []).frame()
     roles = discover_roles(frame)
     return {"rules": suggest_rules(frame, roles), "roles": roles}

@@ -5,7 +5,18 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.lanes.schemas import LaneRule, LaneRules
+from app.lanes.schemas import LaneRules
+from app.patterns import check_pattern
+
+# Limits of one definition (documented in the README): beyond them a feed would read too many
+# columns or compare too many things to answer in time.
+MAX_SOURCES = 50
+MAX_PHASES = 100
+MAX_PHASE_ACTIVITIES = 2000
+MAX_STEP_ASSUMPTIONS = 2000
+MAX_HANDOFF_ASSUMPTIONS = 500
+MAX_SEGMENTS = 20
+FINITE = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Correlation(BaseModel):
@@ -14,23 +25,28 @@ class Correlation(BaseModel):
     `attribute` applies to every source; `per_source` overrides it by source name. The value
     `case_id` means the source's own case id. Events without the key are left out and counted."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = FINITE
 
-    attribute: str = "case_id"
-    per_source: dict[str, str] = Field(default_factory=dict)
+    attribute: str = Field(default="case_id", min_length=1, max_length=200)
+    per_source: dict[str, str] = Field(default_factory=dict, max_length=MAX_SOURCES)
 
 
 class PhaseSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = FINITE
 
     name: str = Field(min_length=1, max_length=200)
-    activities: list[str] = Field(default_factory=list)
-    activity_regex: str | None = None
+    activities: list[str] = Field(default_factory=list, max_length=MAX_PHASE_ACTIVITIES)
+    activity_regex: str | None = Field(default=None, description="RE2 syntax, searched anywhere in the name")
     assumed_duration_s: float | None = Field(default=None, ge=0)
+
+    @field_validator("activity_regex")
+    @classmethod
+    def _compiles(cls, v):
+        return None if v is None else check_pattern(v)
 
 
 class HandoffAssumption(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = FINITE
 
     source: str
     target: str
@@ -41,37 +57,60 @@ class Assumptions(BaseModel):
     """What the workshop assumed: step durations (service time, else waiting before the step),
     phase durations, and the handoffs the design expects."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = FINITE
 
-    steps: dict[str, float] = Field(default_factory=dict, description="activity -> assumed seconds")
-    phases: dict[str, float] = Field(default_factory=dict, description="phase -> assumed seconds")
-    handoffs: list[HandoffAssumption] = Field(default_factory=list)
-    tolerance: float = Field(default=0.2, ge=0, description="relative: observed within ±20% is as assumed")
+    steps: dict[str, float] = Field(default_factory=dict, description="activity -> assumed seconds",
+                                    max_length=MAX_STEP_ASSUMPTIONS)
+    phases: dict[str, float] = Field(default_factory=dict, description="phase -> assumed seconds",
+                                     max_length=MAX_PHASES)
+    handoffs: list[HandoffAssumption] = Field(default_factory=list, max_length=MAX_HANDOFF_ASSUMPTIONS)
+    tolerance: float = Field(default=0.2, ge=0, le=100, description="relative: observed within ±20% is as assumed")
+
+    @field_validator("steps", "phases")
+    @classmethod
+    def _durations(cls, v: dict[str, float]):
+        for name, seconds in v.items():
+            if seconds < 0:
+                raise ValueError(f"{name!r}: an assumed duration cannot be negative ({seconds})")
+        return v
 
 
 class Filters(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = FINITE
 
     from_: datetime | None = Field(default=None, alias="from")
     to: datetime | None = None
-    segment: list[str] = Field(default_factory=list, description="attribute=value, all must hold")
+    segment: list[str] = Field(default_factory=list, description="attribute=value, all must hold",
+                               max_length=MAX_SEGMENTS)
 
 
 class BlueprintIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
     name: str = Field(min_length=1, max_length=200)
-    sources: list[int] = Field(min_length=1)
+    sources: list[int] = Field(min_length=1, max_length=MAX_SOURCES, description="Source ids, each once")
     correlation: Correlation = Field(default_factory=Correlation)
-    lanes: LaneRules | list[LaneRule] = Field(default_factory=LaneRules)
-    phases: list[PhaseSpec] = Field(default_factory=list)
+    lanes: LaneRules = Field(default_factory=LaneRules,
+                             description="Rules (first match wins) and a default lane; a plain list of rules is "
+                                         "read as {'rules': [...]}")
+    phases: list[PhaseSpec] = Field(default_factory=list, max_length=MAX_PHASES)
     assumptions: Assumptions = Field(default_factory=Assumptions)
     filters: Filters = Field(default_factory=Filters)
 
-    @field_validator("lanes")
+    @field_validator("lanes", mode="before")
     @classmethod
     def _rules(cls, v):
-        return LaneRules(rules=v) if isinstance(v, list) else v
+        # Before validation: a plain list then fails with the rules' own errors, not first with
+        # a complaint that it is not an object.
+        return {"rules": v} if isinstance(v, list) else v
+
+    @field_validator("sources")
+    @classmethod
+    def _each_once(cls, v: list[int]):
+        repeated = sorted({i for i in v if v.count(i) > 1})
+        if repeated:
+            raise ValueError(f"source {repeated[0]} is listed more than once; list each source once")
+        return v
 
 
 class BlueprintOut(BaseModel):

@@ -1,0 +1,50 @@
+"""Loading a blueprint's events: its definition, its sources, each source's columnar copy."""
+
+from pathlib import Path
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from app.blueprint.events import SourceRows
+from app.blueprint.models import Blueprint
+from app.blueprint.schemas import BlueprintIn
+from app.errors import UnprocessableEvents
+from app.sources import repository as sources
+from app.sources.models import Source
+from app.store import columnar
+from app.store import repository as store
+
+
+def definition_of(blueprint: Blueprint) -> BlueprintIn:
+    """The stored definition, validated as when it was written. One stored under older rules (a
+    pattern RE2 refuses, say) is reported, not run: PUT a corrected definition."""
+    try:
+        return BlueprintIn(name=blueprint.name, **blueprint.definition)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise UnprocessableEvents(
+            f"blueprint {blueprint.id}'s stored definition is no longer valid ({where}: {first.get('msg')}); "
+            "PUT a corrected definition",
+            errors=[{"row": None, "column": where, "message": first.get("msg", "")}]) from None
+
+
+def blueprint_sources(session: Session, *, workspace_id: int, definition: BlueprintIn) -> list[Source]:
+    """The blueprint's sources that still exist, in the order it lists them."""
+    found = (sources.get(session, workspace_id=workspace_id, source_id=i) for i in definition.sources)
+    return [s for s in found if s is not None]
+
+
+def source_rows(session: Session, definition: BlueprintIn, srcs: list[Source], attributes: list[str],
+                data_dir: Path) -> list[SourceRows]:
+    """Each source's columnar events, with the attributes asked for and its correlation key."""
+    corr = definition.correlation
+    out = []
+    for s in srcs:
+        key = corr.per_source.get(s.name, corr.attribute)
+        wanted = sorted(set(attributes) | ({key} - {"case_id"}))
+        table = columnar.source_table(session.get_bind(), source_id=s.id, attributes=wanted, data_dir=data_dir,
+                                      uploads=store.upload_keys(session, source_id=s.id))
+        out.append(SourceRows(id=s.id, name=s.name, system=s.system, table=table,
+                              case_column="case_id" if key == "case_id" else f"attr:{key}"))
+    return out
