@@ -38,3 +38,8 @@ def fail_interrupted(session: Session, *, detail: str) -> int:
     """Mark uploads that were running when the server stopped as failed."""
     return session.execute(update(Upload).where(Upload.status == "running")
                            .values(status="failed", detail=detail)).rowcount
+
+
+def with_spool(session: Session) -> list[Upload]:
+    """Uploads that still name a spooled file."""
+    return list(session.scalars(select(Upload).where(Upload.spool_path.is_not(None))))

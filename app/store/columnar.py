@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import threading
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Engine
 
+from app.scratch import remove_orphans, scratch_name
 from app.store.frames import COLUMNS, read_rows
 
 log = logging.getLogger("app.store.columnar")
@@ -131,7 +131,7 @@ def _write(directory: Path, table: pa.Table, meta: dict) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()[:20]
         final = directory / f"{digest}.arrow"
-        tmp = directory / f".{digest}-{uuid.uuid4().hex}.tmp"
+        tmp = directory / scratch_name(f".{digest}", ".tmp")
         table = table.replace_schema_metadata({_META: json.dumps(meta).encode()})
         with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
             writer.write_table(table)
@@ -139,6 +139,7 @@ def _write(directory: Path, table: pa.Table, meta: dict) -> None:
         for old in directory.glob("*.arrow"):
             if old != final:
                 old.unlink(missing_ok=True)
+        remove_orphans(directory.glob(".*.tmp"))  # from writers killed mid-write
     except OSError as exc:  # a cache: the next read rebuilds what could not be written
         log.warning("could not write the columnar copy", extra={"path": str(directory), "error": str(exc)})
 
