@@ -33,13 +33,15 @@ def _steps(parts: dict, definition: BlueprintIn) -> list[dict]:
     for act in parts["activities"]:
         name = act["activity"]
         observed = act["service_time"] or parts["waiting_before"].get(name)
+        assumed = definition.assumptions.steps.get(name)
+        assumed = getattr(assumed, "assumed_s", assumed)
         out.append({
             "id": step_id(name), "activity": name, "lane": parts["step_lane"].get(name),
             "phase": parts["phase_of"].get(name), "events": act["events"], "cases": act["cases"],
             "service_time": act["service_time"], "waiting_before": parts["waiting_before"].get(name),
             "rework": act["rework"], "position": parts["position"].get(name),
             "evidence": parts["evidence"].get(name, []),
-            "assumed": compare(definition.assumptions.steps.get(name), observed, tolerance)})
+            "assumed": compare(assumed, observed, tolerance)})
     return sorted(out, key=lambda s: (s["phase"] if s["phase"] is not None else 99, s["position"] or 0, s["activity"]))
 
 

@@ -1,9 +1,10 @@
 """The blueprint definition: what a client POSTs and PUTs."""
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.lanes.schemas import LaneRules
 from app.patterns import check_pattern
@@ -53,14 +54,52 @@ class HandoffAssumption(BaseModel):
     assumed_latency_s: float | None = Field(default=None, ge=0)
 
 
+class Measure(StrEnum):
+    service = "service"  # start to end of the step
+    waiting = "waiting"  # before the step, along the flows that lead to it
+    lead = "lead"  # from the first occurrence of a named earlier step to the step's first end, per case
+
+
+class StepAssumption(BaseModel):
+    """An assumed duration of a step, saying what it measures."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=True)
+
+    assumed_s: float = Field(ge=0)
+    measure: Measure | None = Field(default=None, description="service, waiting or lead; default: service where "
+                                                              "the step has start times, else waiting")
+    from_: str | None = Field(default=None, alias="from", description="lead: the earlier step it runs from")
+
+    @model_validator(mode="after")
+    def _lead_has_a_start(self):
+        if self.measure == Measure.lead and not self.from_:
+            raise ValueError("a lead assumption names the step it runs from ('from')")
+        if self.from_ and self.measure not in (None, Measure.lead):
+            raise ValueError(f"'from' belongs to a lead assumption, not a {self.measure.value} one")
+        return self
+
+
+class SegmentAssumption(BaseModel):
+    """The lead time assumed between two steps: from the first occurrence of `from` to the first
+    end of `to` after it, per case."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=True)
+
+    from_: str = Field(alias="from", min_length=1)
+    to: str = Field(min_length=1)
+    assumed_s: float = Field(ge=0)
+
+
 class Assumptions(BaseModel):
-    """What the workshop assumed: step durations (service time, else waiting before the step),
-    phase durations, and the handoffs the design expects."""
+    """What the workshop assumed: step durations (each with its measure), lead times between
+    steps, phase durations, and the handoffs the design expects."""
 
     model_config = FINITE
 
-    steps: dict[str, float] = Field(default_factory=dict, description="activity -> assumed seconds",
-                                    max_length=MAX_STEP_ASSUMPTIONS)
+    steps: dict[str, float | StepAssumption] = Field(
+        default_factory=dict, max_length=MAX_STEP_ASSUMPTIONS,
+        description="activity -> assumed seconds, or {assumed_s, measure, from}")
+    segments: list[SegmentAssumption] = Field(default_factory=list, max_length=MAX_HANDOFF_ASSUMPTIONS)
     phases: dict[str, float] = Field(default_factory=dict, description="phase -> assumed seconds",
                                      max_length=MAX_PHASES)
     handoffs: list[HandoffAssumption] = Field(default_factory=list, max_length=MAX_HANDOFF_ASSUMPTIONS)
@@ -68,8 +107,9 @@ class Assumptions(BaseModel):
 
     @field_validator("steps", "phases")
     @classmethod
-    def _durations(cls, v: dict[str, float]):
-        for name, seconds in v.items():
+    def _durations(cls, v: dict):
+        for name, value in v.items():
+            seconds = value.assumed_s if isinstance(value, StepAssumption) else value
             if seconds < 0:
                 raise ValueError(f"{name!r}: an assumed duration cannot be negative ({seconds})")
         return v

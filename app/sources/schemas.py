@@ -4,7 +4,11 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from app.mining.lifecycle import Mode as LifecycleMode
+
+MODES = {m.value for m in LifecycleMode}
 
 
 class SystemKind(StrEnum):
@@ -29,11 +33,29 @@ class Mapping(BaseModel):
     start_timestamp: str | None = None
     resource: str | None = None
     role: str | None = None
-    lifecycle: str | None = None
+    lifecycle_column: str | None = Field(
+        default=None, description="Column of lifecycle transitions (start, complete, schedule, suspend, resume, "
+                                  "ate_abort, ...); default lifecycle:transition.")
+    lifecycle: LifecycleMode | None = Field(
+        default=None, description="How events become activity instances: 'pair' (a start and its complete are one "
+                                  "instance; the default when the source has both), 'complete_only', or 'events' "
+                                  "(each event is an instance).")
+    thread: str | None = Field(
+        default=None, description="Attribute naming the thread an event belongs to within its case (a ticket, a "
+                                  "shipment, an appointment id): flows join events of one thread, and each thread's "
+                                  "first event to the event before it. Default: one thread per source.")
     event_id: str | None = Field(default=None, description="A column of stable event ids (idempotency key).")
     timestamp_format: str | None = Field(
         default=None, description="strftime format, or 'epoch_s' / 'epoch_ms'; default ISO 8601.")
     activity_separator: str = "+"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lifecycle_column(cls, v):
+        # Before 'lifecycle' named the mode it named the column: such a value still means the column.
+        if isinstance(v, dict) and isinstance(v.get("lifecycle"), str) and v["lifecycle"] not in MODES:
+            v = {**v, "lifecycle_column": v.get("lifecycle_column") or v["lifecycle"], "lifecycle": None}
+        return v
 
     @field_validator("activity")
     @classmethod

@@ -2,8 +2,8 @@
 identity's data: ids are never reused, cache keys name the workspace, patterns run in RE2."""
 
 import json
-from datetime import datetime
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from types import SimpleNamespace
 
 import pytest
