@@ -75,7 +75,8 @@ class ServiceNowAudit:
             if progress:
                 progress(read)
             link = response.links.get("next", {}).get("url")
-            done = len(records) < params.page_size if not link else not records
+            # With Link headers the absent rel="next" ends; without them, a short page does.
+            done = (link is None or not records) if response.links else len(records) < params.page_size
             while (table := buffer.cut(size=params.batch_records, final=done, tie_column="sys_created_on")) is not None:
                 watermark = later(watermark, table["sys_created_on"][-1].as_py(), parse_iso)
                 yield Pulled(table=table, mapping=mapping, watermark=watermark, pages=count, retries=http.retries)
