@@ -17,6 +17,7 @@ import httpx
 import tenacity
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+from app.sync.connectors.base import secret_values
 from app.sync.connectors.errors import SyncError, redact
 
 
@@ -114,10 +115,7 @@ class HttpSource:
     def __init__(self, credentials: HttpCredentials, options: HttpOptions, hints: Hints = Hints(),
                  *, sleep=time.sleep) -> None:
         self.options, self.hints, self.retries = options, hints, 0
-        self.secrets = [v for v in (
-            [credentials.bearer, credentials.password] + list((credentials.header or {}).values()))
-            if v is not None]
-        self.secrets = [s.get_secret_value() for s in self.secrets]
+        self.secrets = secret_values(credentials)
         self.client = httpx.Client(headers={"Accept": "application/json", **credentials.headers()},
                                    auth=credentials.basic(), timeout=options.timeout_s, follow_redirects=True)
         self.retrying = tenacity.Retrying(
@@ -167,7 +165,7 @@ class HttpSource:
     def _status_error(self, response: httpx.Response) -> SyncError:
         code, url = response.status_code, self._shown(str(response.url))
         said = f"{self.hints.system} answered {code} {response.reason_phrase} for {url}"
-        if code in (429, 500, 502, 503, 504) or code >= 500:
+        if code == 429 or code >= 500:
             wait = retry_after_seconds(response.headers.get("retry-after"))
             return SyncError(self._say(said), retryable=True, retry_after=wait)
         hint = {401: self.hints.unauthorized, 403: self.hints.forbidden, 404: self.hints.not_found}.get(code)

@@ -23,7 +23,7 @@ from app.sync.connectors.presets.jira import JiraParams
 from app.sync.connectors.presets.salesforce import SalesforceParams
 from app.sync.connectors.presets.servicenow import ServiceNowParams
 from app.sync.connectors.presets.zendesk import ZendeskParams
-from app.sync.connectors.records import MISSING, ColumnBuffer, empty_table, iso_utc, parse_iso, path_getter
+from app.sync.connectors.records import MISSING, ColumnBuffer, column_values, empty_table, iso_utc, parse_iso
 
 _REQUIRED = ("case_id", "timestamp")
 
@@ -128,7 +128,6 @@ def _first_query(params: CustomHttpParams, watermark: str | None, lookback_s: fl
 
 def _pull_custom(http: HttpSource, params: CustomHttpParams, watermark: str | None, lookback_s: float,
                  progress: Progress | None) -> Iterator[Pulled]:
-    getters = {column: path_getter(path) for column, path in params.fields.items()}
     required = _required_columns(params)
     spec = params.watermark
     tie = spec.column if spec and spec.ordered else None
@@ -136,7 +135,7 @@ def _pull_custom(http: HttpSource, params: CustomHttpParams, watermark: str | No
     mapping = params.mapping.model_dump() if params.mapping else None
     query = _first_query(params, watermark, lookback_s)
     for records, url in pages(http, params.url, query, params.paging, params.records):
-        buffer.add_columns(_columns(records, getters, required, url, params))
+        buffer.add_columns(_columns(records, required, url, params))
         read, page_count = read + len(records), page_count + 1
         if progress:
             progress(read)
@@ -149,7 +148,7 @@ def _pull_custom(http: HttpSource, params: CustomHttpParams, watermark: str | No
     if spec is not None and table is not None:
         watermark = later(watermark, _max_watermark(table, spec), _key(spec))
     if table is not None or page_count:
-        yield Pulled(table=table if table is not None else empty_table(getters),
+        yield Pulled(table=table if table is not None else empty_table(params.fields),
                      mapping=mapping, watermark=watermark, pages=page_count, retries=http.retries)
 
 
@@ -162,10 +161,10 @@ def _required_columns(params: CustomHttpParams) -> dict[str, str]:
     return need
 
 
-def _columns(records: list, getters: dict, required: dict[str, str], url: str, params) -> dict[str, list]:
+def _columns(records: list, required: dict[str, str], url: str, params) -> dict[str, list]:
     columns = {}
-    for column, get in getters.items():
-        values = [get(r) for r in records]
+    for column, path in params.fields.items():
+        values = column_values(records, path)
         if MISSING in values:
             if column in required:
                 index = values.index(MISSING)

@@ -1,6 +1,7 @@
 """Paging styles of the generic http_json connector, and reading the record list of a page."""
 
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Annotated, Any, Literal
 from urllib.parse import urljoin
 
@@ -65,25 +66,36 @@ def records_at(body: Any, path: str, url: str, field: str = "params.records") ->
 
 
 def pages(http: HttpSource, url: str, query: dict, paging: _Style, records: str) -> Iterator[tuple[list, str]]:
-    """(records, url) of each page in turn, following `paging`."""
+    """(records, url) of each page in turn, following `paging`. The next page is requested (in a
+    worker thread) as soon as its address is known, so the server's time overlaps ours."""
     seen: set[str] = set()
     offset = 0
     if isinstance(paging, OffsetPaging):
         query = {**query, paging.offset_param: 0, paging.limit_param: paging.limit}
-    while True:
-        body, response = http.get(url, query)
-        shown = str(response.url)
-        rows = records_at(body, records, shown)
-        yield rows, shown
-        step = _next(paging, body, response, rows, query, offset)
-        if step is None:
-            return
-        url, query, offset = step
-        marker = url + repr(sorted(query.items()) if query else "")
-        if marker in seen:
-            raise SyncError(f"paging did not advance at {shown}: the server sent the same next page again; "
-                            f"check params.paging", retryable=False)
-        seen.add(marker)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="http-prefetch") as prefetch:
+        ahead: Future | None = None
+        try:
+            body, response = http.get(url, query)
+            while True:
+                shown = str(response.url)
+                rows = records_at(body, records, shown)
+                step = _next(paging, body, response, rows, query, offset)
+                if step is not None:
+                    url, query, offset = step
+                    marker = url + repr(sorted(query.items()) if query else "")
+                    if marker in seen:
+                        raise SyncError(f"paging did not advance at {shown}: the server sent the same next page "
+                                        f"again; check params.paging", retryable=False)
+                    seen.add(marker)
+                    ahead = prefetch.submit(http.get, url, query)
+                yield rows, shown
+                if ahead is None:
+                    return
+                (body, response), ahead = ahead.result(), None
+        finally:
+            if ahead is not None:
+                ahead.cancel()
+                wait([ahead])
 
 
 def _next(paging, body, response, rows, query, offset):

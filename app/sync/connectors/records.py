@@ -30,6 +30,24 @@ def path_getter(path: str) -> Callable[[Any], Any]:
     return get
 
 
+def column_values(records: list, path: str) -> list:
+    """The value at `path` in each record (MISSING where absent). Paths of one or two keys take a
+    plain subscripting comprehension (several times faster than a getter per record); any record
+    that lacks a part sends the whole page down the general path."""
+    parts = path.split(".") if path else []
+    try:
+        if len(parts) == 1 and not parts[0].isdigit():
+            key = parts[0]
+            return [r[key] for r in records]
+        if len(parts) == 2 and not any(p.isdigit() for p in parts):
+            outer, inner = parts
+            return [r[outer][inner] for r in records]
+    except (KeyError, TypeError, IndexError):
+        pass
+    get = path_getter(path)
+    return [get(r) for r in records]
+
+
 def _as_text(value: Any) -> str | None:
     if value is None or value is MISSING:
         return None

@@ -18,7 +18,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from app.sources.schemas import Mapping
-from app.sync.connectors.base import Progress, Pulled, later
+from app.sync.connectors.base import Progress, Pulled, later, secret_values
 from app.sync.connectors.errors import SyncError, redact
 from app.sync.connectors.sql_readers import read_adbc, read_sqlalchemy
 from app.sync.connectors.sql_watermark import WatermarkType, bind_value, sort_key, watermark_text
@@ -88,7 +88,7 @@ class SqlConnector:
              lookback_s: float = 0.0, known_checksums: Collection[str] = frozenset(),
              progress: Progress | None = None) -> Iterator[Pulled]:
         url = source_url(params, credentials)
-        secrets = [url.password or "", *([credentials.password.get_secret_value()] if credentials.password else [])]
+        secrets = [str(url.password or ""), *secret_values(credentials)]
         dialect = url.get_backend_name()
         bind = bind_value(watermark, params.watermark_type, lookback_s=lookback_s, lookback_ids=params.lookback_ids,
                           dialect=dialect, initial=params.initial_watermark)
@@ -119,8 +119,11 @@ def _disposing(engine, tables: Iterator[pa.Table]) -> Iterator[pa.Table]:
 
 
 def _database_error(exc: Exception, url: URL, secrets: list[str]) -> SyncError:
-    retryable = isinstance(exc, DBAPIError) and exc.connection_invalidated or isinstance(exc, OSError) \
-        or "connection" in str(exc).lower() and "refused" in str(exc).lower()
+    said = str(exc).lower()
+    # Unreachable or dropped connections may pass; a bad query or missing table will not.
+    retryable = (isinstance(exc, DBAPIError) and exc.connection_invalidated) or isinstance(exc, OSError) \
+        or any(word in said for word in ("connection refused", "could not connect", "connection failed",
+                                         "server closed the connection", "timeout"))
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
     where = url.render_as_string(hide_password=True)
     return SyncError(redact(f"the database at {where} failed the query: {reason}", secrets), retryable=retryable)

@@ -146,6 +146,7 @@ def test_an_unreachable_database_fails_without_showing_the_password(reader):
     with pytest.raises(SyncError) as caught:
         list(get_connector("sql").pull(checked, credentials, None))
     assert caught.value.detail.startswith("the database at postgresql")
+    assert caught.value.retryable is True, caught.value.detail
     assert "Hunter2-Secret" not in repr(caught.value.problem())
 
 
