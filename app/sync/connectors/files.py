@@ -108,8 +108,8 @@ class FilesConnector:
         taken, read = set(known_checksums), 0
         spool = Path(tempfile.mkdtemp(prefix="bm-sync-files-"))
         try:
-            for entry in ready:
-                copy, checksum = _copy_hashing(store, entry, spool)
+            for number, entry in enumerate(ready):
+                copy, checksum = _copy_hashing(store, entry, spool / f"{number}-{entry.name.rsplit('/', 1)[-1]}")
                 read += 1
                 if progress:
                     progress(read)
@@ -133,9 +133,8 @@ class FilesConnector:
         return [e for e in entries if e.name not in changed]
 
 
-def _copy_hashing(store: FileStore, entry: Entry, spool: Path) -> tuple[Path | None, str | None]:
-    """A private copy of the entry and its sha256; (None, None) if it changed while being read."""
-    target = spool / f"{len(list(spool.iterdir()))}-{entry.name.rsplit('/', 1)[-1]}"
+def _copy_hashing(store: FileStore, entry: Entry, target: Path) -> tuple[Path | None, str | None]:
+    """A private copy of the entry at `target` and its sha256; (None, None) if it changed while read."""
     digest = hashlib.sha256()
     with store.open(entry.name) as source, target.open("wb") as sink:
         while block := source.read(1 << 20):

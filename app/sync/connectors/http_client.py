@@ -60,7 +60,8 @@ class HttpOptions(BaseModel):
     max_retries: int = Field(default=5, ge=0, le=20, description="Retries of one request (429, 5xx, resets).")
     backoff_base_s: float = Field(default=1.0, ge=0, description="First backoff wait; doubles each retry.")
     backoff_max_s: float = Field(default=60.0, ge=0, description="Longest backoff wait.")
-    max_retry_after_s: float = Field(default=300.0, ge=0, description="Longest Retry-After honoured.")
+    max_retry_after_s: float = Field(default=300.0, ge=0, description="Longest Retry-After waited for; a longer "
+                                     "one ends the pull (retryable) for a later run.")
 
 
 @dataclass(frozen=True)
@@ -100,12 +101,18 @@ class _RetryAfterOrBackoff(tenacity.wait.wait_base):
     def __call__(self, retry_state: tenacity.RetryCallState) -> float:
         error = retry_state.outcome.exception() if retry_state.outcome else None
         if isinstance(error, SyncError) and error.retry_after is not None:
-            return min(error.retry_after, self.options.max_retry_after_s)
+            return error.retry_after
         return self.backoff(retry_state)
 
 
-def _retryable(error: BaseException) -> bool:
-    return isinstance(error, SyncError) and error.retryable
+def _retryable_within(options: HttpOptions):
+    """Retry what may pass, but not a Retry-After longer than we are willing to wait."""
+
+    def retryable(error: BaseException) -> bool:
+        return isinstance(error, SyncError) and error.retryable and \
+            (error.retry_after is None or error.retry_after <= options.max_retry_after_s)
+
+    return retryable
 
 
 class HttpSource:
@@ -120,7 +127,8 @@ class HttpSource:
                                    auth=credentials.basic(), timeout=options.timeout_s, follow_redirects=True)
         self.retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(options.max_retries + 1), wait=_RetryAfterOrBackoff(options),
-            retry=tenacity.retry_if_exception(_retryable), before_sleep=self._count, sleep=sleep, reraise=True)
+            retry=tenacity.retry_if_exception(_retryable_within(options)), before_sleep=self._count, sleep=sleep,
+            reraise=True)
 
     def __enter__(self) -> "HttpSource":
         return self
@@ -140,6 +148,10 @@ class HttpSource:
         except SyncError as error:
             if not error.retryable:
                 raise
+            if error.retry_after is not None and error.retry_after > self.options.max_retry_after_s:
+                raise SyncError(f"{error.detail}, asking to wait {error.retry_after:.0f} s, longer than "
+                                f"params.max_retry_after_s ({self.options.max_retry_after_s:g}): a later run "
+                                f"will try again", retryable=True, retry_after=error.retry_after) from None
             raise SyncError(f"{error.detail} (gave up after {self.options.max_retries + 1} attempts)",
                             retryable=True) from None
         raise AssertionError("unreachable")

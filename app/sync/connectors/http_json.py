@@ -128,28 +128,29 @@ def _first_query(params: CustomHttpParams, watermark: str | None, lookback_s: fl
 
 def _pull_custom(http: HttpSource, params: CustomHttpParams, watermark: str | None, lookback_s: float,
                  progress: Progress | None) -> Iterator[Pulled]:
-    required = _required_columns(params)
-    spec = params.watermark
+    """Units of ~batch_records. The watermark reached so far (`newest`) is handed out with each unit
+    when records come ordered; else only with the last unit (an unread page may hold older ones)."""
+    required, spec = _required_columns(params), params.watermark
     tie = spec.column if spec and spec.ordered else None
-    buffer, read, page_count = ColumnBuffer(params.fields), 0, 0
+    buffer, read, page_count, newest = ColumnBuffer(params.fields), 0, 0, watermark
     mapping = params.mapping.model_dump() if params.mapping else None
-    query = _first_query(params, watermark, lookback_s)
-    for records, url in pages(http, params.url, query, params.paging, params.records):
+    for records, url in pages(http, params.url, _first_query(params, watermark, lookback_s), params.paging,
+                              params.records):
         buffer.add_columns(_columns(records, required, url, params))
         read, page_count = read + len(records), page_count + 1
         if progress:
             progress(read)
         while (table := buffer.cut(size=params.batch_records, final=False, tie_column=tie)) is not None:
-            if tie:
-                watermark = later(watermark, _max_watermark(table, spec), _key(spec))
-            yield Pulled(table=table, mapping=mapping, watermark=watermark, pages=page_count, retries=http.retries)
+            newest = later(newest, _max_watermark(table, spec), _key(spec)) if spec else None
+            yield Pulled(table=table, mapping=mapping, watermark=newest if tie else watermark, pages=page_count,
+                         retries=http.retries)
             page_count, http.retries = 0, 0
     table = buffer.cut(size=params.batch_records, final=True, tie_column=tie)
     if spec is not None and table is not None:
-        watermark = later(watermark, _max_watermark(table, spec), _key(spec))
+        newest = later(newest, _max_watermark(table, spec), _key(spec))
     if table is not None or page_count:
         yield Pulled(table=table if table is not None else empty_table(params.fields),
-                     mapping=mapping, watermark=watermark, pages=page_count, retries=http.retries)
+                     mapping=mapping, watermark=newest, pages=page_count, retries=http.retries)
 
 
 def _required_columns(params: CustomHttpParams) -> dict[str, str]:

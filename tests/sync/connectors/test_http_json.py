@@ -66,10 +66,12 @@ def test_units_end_between_watermark_values_and_the_watermark_resumes_the_stream
 
 def test_unordered_sources_advance_the_watermark_only_at_the_end(api):
     api.data.generate_generic(90)
+    api.data.generic.reverse()  # newest first: the first unit holds the latest record
     params = custom(api, batch_records=30)
     params["watermark"] = {"param": "updated_since", "column": "at"}
-    units = pull(params, watermark="2024-03-01T07:00:00+00:00")
-    assert [u.watermark for u in units] == ["2024-03-01T07:00:00+00:00"] * 2 + ["2024-03-01T08:01:29.000000+00:00"]
+    units = pull(params)
+    assert [u.table.num_rows for u in units] == [40, 40, 10]
+    assert [u.watermark for u in units] == [None, None, "2024-03-01T08:01:29.000000+00:00"]
 
 
 def test_basic_and_header_auth_are_accepted(api):
@@ -141,3 +143,12 @@ def test_progress_counts_records_read(api):
     checked, creds = validate("http_json", custom(api), {"bearer": "test-token"})
     list(get_connector("http_json").pull(checked, creds, None, progress=seen.append))
     assert seen == [40, 80, 100]
+
+
+def test_a_retry_after_longer_than_allowed_ends_the_pull_for_a_later_run(api):
+    api.fail("/generic/", 429, headers={"Retry-After": "3600"})
+    with pytest.raises(SyncError) as caught:
+        pull(custom(api, max_retry_after_s=60))
+    assert caught.value.retryable is True and caught.value.retry_after == 3600
+    assert "asking to wait 3600 s, longer than params.max_retry_after_s (60)" in caught.value.detail
+    assert len(api.requests) == 1
