@@ -14,7 +14,9 @@ whole file for the upload pipeline, with `name` and `checksum`), the `mapping` o
 canonical events (a dict of app.sources.schemas.Mapping; None = use the source's own), the
 `watermark` reached once the unit is stored (text; it never moves backwards, and storing units in
 order then restarting from the last recorded watermark loses nothing), and `pages` / `retries`
-for the run's counters. `progress(n)` is called with the records (rows, files) read so far.
+for the run's counters. A unit's table may be empty (http_json: pages were read and the watermark
+moved, but nothing matched); the sql and files connectors yield nothing when nothing is new.
+`progress(n)` is called with the records (rows, files) read so far.
 `watermark=None` means the first run. `lookback_s` re-reads that far behind the watermark, for
 late-arriving records; the units then repeat events already stored, which the runner makes
 harmless by storing idempotently (by event_id: every preset maps one). `known_checksums` is used
