@@ -1,7 +1,7 @@
 """JSON records -> Arrow: dotted field paths, column building, tie-safe batching, time text."""
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,10 +71,6 @@ def table_of(columns: dict[str, list]) -> pa.Table:
     return pa.table({name: column_array(values) for name, values in columns.items()})
 
 
-def rows_table(rows: list[dict], names: Iterable[str]) -> pa.Table:
-    return table_of({name: [row.get(name) for row in rows] for name in names})
-
-
 def cut_between_values(values: list, final: bool) -> int:
     """How many leading rows form a unit that ends between two different watermark values: all of
     them when `final`, else up to (not including) the run of rows that share the last value, so a
@@ -102,11 +98,6 @@ def parse_iso(text: str) -> datetime:
         text = text[:-2] + ":" + text[-2:]
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 class ColumnBuffer:
