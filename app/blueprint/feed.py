@@ -16,17 +16,14 @@ from app.blueprint.bpmn import with_lanes
 from app.blueprint.cache import FeedCache, data_version
 from app.blueprint.events import SEGMENT_COLUMNS, gather
 from app.blueprint.loading import blueprint_sources, definition_of, source_rows
-from app.blueprint.phases import derived_phases, user_phases
+from app.blueprint.observed import CHANNEL, observe_blueprint
 from app.blueprint.process_model import ModelStore
 from app.blueprint.schemas import BlueprintIn
 from app.errors import InvalidInput
-from app.lanes.assign import evidence, step_lanes, unmapped
 from app.memory import release_free_memory
-from app.mining.model import covered_share, discover_bpmn_xml, variant_sequences
-from app.mining.observe import handovers_within_lanes, lane_handovers, observe, phase_durations
+from app.mining.model import MODEL_COVERAGE, discover_bpmn_xml, variant_sequences
 from app.store import repository as store
 
-MODEL_COVERAGE = 0.95
 SMALL_LOG_EVENTS = 200_000
 
 
@@ -77,11 +74,16 @@ def feed_for(session: Session, cache: FeedCache, *, workspace_id: int, blueprint
 def _compute(session: Session, meta: dict, definition: BlueprintIn, srcs, window, segs, data_dir: Path, *,
              models: ModelStore | None, defer, pool_name: str, bpmn_url: str) -> dict:
     etag = meta["data_version"]
-    parts = _parts(session, definition, srcs, window[0], window[1], segs, data_dir)
-    ev, step_lane, coverage = parts.pop("events"), parts["step_lane"], parts.pop("model_coverage")
+    attributes = sorted(definition.lanes.attributes_used() | {k for k, _ in segs if k not in SEGMENT_COLUMNS})
+    rows = source_rows(session, definition, srcs, attributes, data_dir)
+    found = gather(rows, sorted({*attributes, CHANNEL}), window, segs)
+    observed = observe_blueprint(found, definition, source_ids=sorted(s.id for s in srcs))
+    del found, rows
+    ev, coverage = observed.instances, observed.model_coverage
     if models is not None and ev.n:
         # The variants, the model and its lanes are computed off the request path.
-        small = parts["stats"]["events"] < SMALL_LOG_EVENTS
+        small = ev.n < SMALL_LOG_EVENTS
+        step_lane = observed.step_lane
         models.request(etag, lambda: with_lanes(discover_bpmn_xml(variant_sequences(ev), MODEL_COVERAGE),
                                                 step_lane=step_lane, lanes=LANES, pool_name=pool_name),
                        defer=None if small else defer)  # a large log's starts once the answer is sent
@@ -89,50 +91,19 @@ def _compute(session: Session, meta: dict, definition: BlueprintIn, srcs, window
             # A small log's model takes well under a second: wait for it, so the first answer is
             # complete and its ETag stays valid (the model's status is part of the feed).
             models.settle(etag, timeout=2.0)
-    feed = build_feed(meta, definition, parts)
-    del parts
+    counts = observed.source_counts
+    feed = build_feed(meta, definition, observed, [_source_info(session, s, counts, observed.source_modes)
+                                                   for s in srcs])
+    del observed
     release_free_memory()  # the arrays are gone; the model job keeps what it needs
     feed["model"] = {"status": "unknown", "bpmn_url": bpmn_url, "coverage": coverage, "error": None}
     return feed
 
 
-def _parts(session, definition: BlueprintIn, srcs, start, end, segs, data_dir: Path) -> dict:
-    attributes = sorted(definition.lanes.attributes_used() | {k for k, _ in segs if k not in SEGMENT_COLUMNS})
-    found = gather(source_rows(session, definition, srcs, attributes, data_dir), attributes, (start, end), segs)
-    ev = found.ev
-    lane, evidence_code, evidence_labels = found.lanes(definition.lanes)
-    seen = observe(ev)
-    variants = dict(seen.variants)
-    counts = variants.pop("counts")
-    lanes_of = step_lanes(ev.act, ev.act_labels, lane)
-    names, phase_of = (user_phases(definition.phases, list(seen.position)) if definition.phases
-                       else derived_phases(seen.position))
-    return {
-        "stats": {"cases": len(ev.case_first), "events": ev.n, "activities": len(ev.act_labels),
-                  "first_timestamp": _iso(ev.ts.min()) if ev.n else None,
-                  "last_timestamp": _iso(ev.ts.max()) if ev.n else None,
-                  "uncorrelated_events": found.uncorrelated},
-        "activities": seen.activities, "flows": seen.flows, "variants": variants,
-        "model_coverage": covered_share(counts, MODEL_COVERAGE),
-        "case_duration": seen.case_duration, "starts": seen.starts, "ends": seen.ends,
-        "waiting_before": seen.waiting_before, "position": seen.position, "step_lane": lanes_of,
-        "evidence": evidence(ev.act, ev.act_labels, evidence_code, evidence_labels),
-        "unmapped": unmapped(ev.act, ev.act_labels, ev.case, lane), "phase_names": names, "phase_of": phase_of,
-        "phase_durations": phase_durations(ev, phase_of, len(names)),
-        "lane_handovers": lane_handovers(ev, lanes_of, LANES),
-        "within_lanes": handovers_within_lanes(ev, lanes_of, LANES),
-        "resource_handovers": seen.resource_handovers, "events": ev,
-        "sources": [_source_info(session, s, found.source_counts) for s in srcs]}
-
-
-def _source_info(session: Session, source, counts: dict[int, int]) -> dict:
+def _source_info(session: Session, source, counts: dict[int, int], modes: dict[int, str]) -> dict:
     last = store.last_ingest_at(session, source_id=source.id)
     return {"id": source.id, "name": source.name, "system": source.system, "events": counts.get(source.id, 0),
-            "last_ingest_at": last.isoformat() if last else None}
-
-
-def _iso(micros) -> str:
-    return datetime.fromtimestamp(int(micros) / 1e6, tz=UTC).isoformat()
+            "last_ingest_at": last.isoformat() if last else None, "lifecycle": modes.get(source.id, "events")}
 
 
 def with_model(feed: dict, etag: str, models: ModelStore) -> tuple[dict, str]:

@@ -9,6 +9,7 @@ from app.blueprint.events import SourceRows
 from app.blueprint.models import Blueprint
 from app.blueprint.schemas import BlueprintIn
 from app.errors import UnprocessableEvents
+from app.mining.lifecycle import Mode
 from app.sources import repository as sources
 from app.sources.models import Source
 from app.store import columnar
@@ -42,9 +43,17 @@ def source_rows(session: Session, definition: BlueprintIn, srcs: list[Source], a
     out = []
     for s in srcs:
         key = corr.per_source.get(s.name, corr.attribute)
-        wanted = sorted(set(attributes) | ({key} - {"case_id"}))
+        thread = s.mapping.get("thread")
+        wanted = sorted(set(attributes) | ({key} - {"case_id"}) | set(columnar.feed_attributes(s.mapping)))
         table = columnar.source_table(session.get_bind(), source_id=s.id, attributes=wanted, data_dir=data_dir,
                                       uploads=store.upload_keys(session, source_id=s.id))
         out.append(SourceRows(id=s.id, name=s.name, system=s.system, table=table,
-                              case_column="case_id" if key == "case_id" else f"attr:{key}"))
+                              case_column="case_id" if key == "case_id" else f"attr:{key}",
+                              thread_column=f"attr:{thread}" if thread else None,
+                              lifecycle=_declared_mode(s.mapping)))
     return out
+
+
+def _declared_mode(mapping: dict) -> str | None:
+    value = mapping.get("lifecycle")
+    return value if value in {m.value for m in Mode} else None

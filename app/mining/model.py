@@ -23,6 +23,7 @@ def variant_sequences(ev: EventArrays) -> list[tuple[tuple[str, ...], int]]:
 
 
 MAX_VARIANTS = 2000
+MODEL_COVERAGE = 0.95  # the share of cases whose variants the model is discovered from
 
 
 def covering_count(counts: np.ndarray, coverage: float, limit: int = MAX_VARIANTS) -> int:

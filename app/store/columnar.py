@@ -42,6 +42,16 @@ class UploadKey:
         return [self.id, self.created, self.events]
 
 
+CHANNEL = "channel"  # the attribute that breaks a step down by channel, where events carry it
+
+
+def feed_attributes(mapping: dict) -> list[str]:
+    """The attributes every feed of a source reads: the channel and the source's thread column.
+    The copy is kept with them, so a first feed need not go back to SQL for them."""
+    thread = mapping.get("thread")
+    return sorted({CHANNEL} | ({thread} if thread else set()))
+
+
 def schema(attributes: list[str]) -> pa.Schema:
     ints = {"source_id", "upload_id", "ordinal", "timestamp", "start_timestamp"}
     fields = [pa.field(c, pa.int64() if c in ints else _TEXT) for c in COLUMNS]

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import transaction
+from app.sources.models import Source
 from app.store import columnar, repository
 
 log = logging.getLogger("app.store")
@@ -38,7 +39,9 @@ class ColumnarRefresher:
         try:
             with transaction(self.factory) as session:
                 uploads = repository.upload_keys(session, source_id=source_id)
-            columnar.source_table(self.engine, source_id=source_id, uploads=uploads, attributes=[],
+                source = session.get(Source, source_id)
+                attributes = columnar.feed_attributes(source.mapping) if source is not None else []
+            columnar.source_table(self.engine, source_id=source_id, uploads=uploads, attributes=attributes,
                                   data_dir=self.data_dir)
         except Exception:
             log.exception("columnar copy refresh failed", extra={"source_id": source_id})

@@ -130,7 +130,7 @@ def test_window_and_segment_by_hand(client):
     both = feed(client, bp, segment="channel=web", **{"from": "2024-02-01T00:00:00Z"})
     assert both["stats"]["cases"] == 1
     # 'Call' (role agent) matches no rule: listed, never dropped.
-    assert whole["unmapped"] == [{"activity": "Call", "events": 1, "cases": 1}]
+    assert whole["unmapped"] == [{"activity": "Call", "events": 1, "instances": 1, "cases": 1}]
     flows = {(f["source"], f["target"]): f for f in whole["flows"]}
     assert flows[("Order", "Ship")]["crosses"] == ["interaction", "visibility"]
 
