@@ -1,5 +1,7 @@
 """Everything the blueprint feed observes, from one sorted pass over the instances."""
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -58,14 +60,27 @@ def _empty_phase() -> PhaseFigures:
     return PhaseFigures(active=EMPTY, elapsed=EMPTY, cases=0, overlapping_cases=0)
 
 
-def phase_figures(ev: EventArrays, phase_of: dict[str, int], phases: int) -> list[PhaseFigures]:
-    """Per phase: active (first entry to last exit per case) and elapsed (from the end of the
-    phases before it, or the case start, to the latest exit of it and every phase before it)."""
-    code = per_activity(ev, {a: p for a, p in phase_of.items()}, list(range(phases)))
+@dataclass(frozen=True)
+class PhaseSpans:
+    """Per (case, phase) present, in case then phase order: the case, the phase, its first entry
+    and last exit, its end (the latest exit of it and the phases before it) and the end before it
+    (the previous phase's end, or the case start). elapsed = ended - before."""
+
+    case: np.ndarray
+    phase: np.ndarray
+    entry: np.ndarray
+    exit: np.ndarray
+    ended: np.ndarray
+    before: np.ndarray
+    first_of_case: np.ndarray
+
+
+def phase_spans(ev: EventArrays, phase_of: dict[str, int], phases: int) -> PhaseSpans | None:
+    code = per_activity(ev, phase_of, list(range(phases)))
     begin = ev.ts if ev.start is None else np.where(ev.start != NAT, ev.start, ev.ts)
     keep = np.flatnonzero(code >= 0)
     if not len(keep):
-        return [_empty_phase() for _ in range(phases)]
+        return None
     width = max(phases, 1)
     order = keep[np.argsort(ev.case[keep] * width + code[keep], kind="stable")]
     key = ev.case[order] * width + code[order]
@@ -74,11 +89,24 @@ def phase_figures(ev: EventArrays, phase_of: dict[str, int], phases: int) -> lis
     entry, exit_ = np.minimum.reduceat(begin[order], first), np.maximum.reduceat(ev.ts[order], first)
     case_start = np.full(int(ev.case.max()) + 1, NAT, dtype=np.int64)
     case_start[ev.case[ev.case_first]] = np.minimum.reduceat(begin, ev.case_first)
+    # Ends never go back in time: each phase ends at the latest exit of it and those before it.
     ended = pd.Series(exit_ - case_start[case]).groupby(case).cummax().to_numpy() + case_start[case]
     new_case = np.concatenate(([True], case[1:] != case[:-1]))
     before = np.where(new_case, case_start[case], np.concatenate(([0], ended[:-1])))
-    active, elapsed = grouped(phase, exit_ - entry), grouped(phase, ended - before)
-    overlap = np.bincount(phase[~new_case & (entry < before)], minlength=phases)
+    return PhaseSpans(case=case, phase=phase, entry=entry, exit=exit_, ended=ended, before=before,
+                      first_of_case=new_case)
+
+
+def phase_figures(ev: EventArrays, phase_of: dict[str, int], phases: int) -> list[PhaseFigures]:
+    """Per phase: active (first entry to last exit per case) and elapsed (from the end of the
+    phases before it, or the case start, to the latest exit of it and every phase before it)."""
+    spans = phase_spans(ev, phase_of, phases)
+    if spans is None:
+        return [_empty_phase() for _ in range(phases)]
+    active = grouped(spans.phase, spans.exit - spans.entry)
+    elapsed = grouped(spans.phase, spans.ended - spans.before)
+    late = ~spans.first_of_case & (spans.entry < spans.before)
+    overlap = np.bincount(spans.phase[late], minlength=phases)
     found = {int(p): i for i, p in enumerate(active.groups)}
     return [PhaseFigures(active=summary_of(active, found[p]), elapsed=summary_of(elapsed, found[p]),
                          cases=int(active.count[found[p]]), overlapping_cases=int(overlap[p]))
