@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.blueprint import service
 from app.blueprint.assemble import LANES, build_feed
-from app.blueprint.bpmn import with_lanes
+from app.blueprint.bpmn import step_figures, with_lanes
 from app.blueprint.events import SEGMENT_COLUMNS, SourceRows, gather
 from app.blueprint.phases import derived_phases, user_phases
 from app.blueprint.process_model import ModelStore
@@ -23,7 +23,7 @@ from app.blueprint.schemas import BlueprintIn
 from app.errors import InvalidInput
 from app.lanes.assign import evidence, step_lanes, unmapped
 from app.memory import release_free_memory
-from app.mining.model import covered_share, discover_bpmn_xml, variant_sequences
+from app.mining.model import covered_share, discover_bpmn_xml
 from app.mining.observe import handovers_within_lanes, lane_handovers, observe, phase_durations
 from app.sources import repository as sources
 from app.store import columnar
@@ -100,8 +100,9 @@ def feed_for(session: Session, cache: FeedCache, *, workspace_id: int, blueprint
     if models is not None and ev.n:
         # The variants, the model and its lanes are computed off the request path.
         small = parts["stats"]["events"] < SMALL_LOG_EVENTS
-        models.request(etag, lambda: with_lanes(discover_bpmn_xml(variant_sequences(ev), MODEL_COVERAGE),
-                                                step_lane=step_lane, lanes=LANES, pool_name=bp.name),
+        figures = step_figures(parts["activities"], parts["waiting_before"])
+        models.request(etag, lambda: with_lanes(discover_bpmn_xml(ev, MODEL_COVERAGE), step_lane=step_lane,
+                                                lanes=LANES, pool_name=bp.name, figures=figures),
                        defer=None if small else defer)  # a large log's starts once the answer is sent
         if small:
             # A small log's model takes well under a second: wait for it, so the first answer is
