@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.blueprint import service
 from app.blueprint.assemble import LANES, build_feed
-from app.blueprint.bpmn import with_lanes
+from app.blueprint.bpmn import step_figures, with_lanes
 from app.blueprint.cache import FeedCache, data_version
 from app.blueprint.events import SEGMENT_COLUMNS, gather
 from app.blueprint.loading import blueprint_sources, definition_of, source_rows
@@ -21,7 +21,7 @@ from app.blueprint.process_model import ModelStore
 from app.blueprint.schemas import BlueprintIn
 from app.errors import InvalidInput
 from app.memory import release_free_memory
-from app.mining.model import MODEL_COVERAGE, discover_bpmn_xml, variant_sequences
+from app.mining.model import MODEL_COVERAGE, discover_bpmn_xml
 from app.store import repository as store
 
 SMALL_LOG_EVENTS = 200_000
@@ -83,9 +83,9 @@ def _compute(session: Session, meta: dict, definition: BlueprintIn, srcs, window
     if models is not None and ev.n:
         # The variants, the model and its lanes are computed off the request path.
         small = ev.n < SMALL_LOG_EVENTS
-        step_lane = observed.step_lane
-        models.request(etag, lambda: with_lanes(discover_bpmn_xml(variant_sequences(ev), MODEL_COVERAGE),
-                                                step_lane=step_lane, lanes=LANES, pool_name=pool_name),
+        step_lane, figures = observed.step_lane, step_figures(observed.observed.steps)
+        models.request(etag, lambda: with_lanes(discover_bpmn_xml(ev, MODEL_COVERAGE), step_lane=step_lane,
+                                                lanes=LANES, pool_name=pool_name, figures=figures),
                        defer=None if small else defer)  # a large log's starts once the answer is sent
         if small:
             # A small log's model takes well under a second: wait for it, so the first answer is

@@ -245,7 +245,7 @@ class Model(_Strict):
     status: Literal["ready", "computing", "failed", "unknown"]
     bpmn_url: str
     coverage: float = Field(description="share of cases whose variants the model is discovered from (the most "
-                                        "frequent variants up to 95% of cases, at most 2,000 variants)")
+                                        "frequent variants up to 95% of cases)")
     error: str | None
 
 

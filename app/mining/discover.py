@@ -16,14 +16,15 @@ def waits(ev: EventArrays) -> np.ndarray:
     """Per flow (ev.flow_pairs()): from the end of the one to the start of the next (microseconds).
 
     Without a start the next one "starts" when it ends, as in pm4py's performance DFG; with one,
-    overlap counts as no wait."""
+    overlap counts as no wait. Instances sort by their start, so one may end before the one
+    before it has: that too is no wait, never a negative one."""
     if "waits" not in ev.memo:
         src, dst = ev.flow_pairs()
         nxt = ev.ts[dst]
         if ev.start is not None:
             has = ev.start[dst] != NAT
             nxt = np.where(has, np.maximum(ev.start[dst], ev.ts[src]), nxt)
-        ev.memo["waits"] = nxt - ev.ts[src]
+        ev.memo["waits"] = np.maximum(nxt - ev.ts[src], 0)
     return ev.memo["waits"]
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from app.mining.pm4py_import import pm4py
+from tests.blueprint.bpmn_checks import assert_documents, outside_their_lane, overlapping_pairs, read_diagram
 from tests.conftest import SAMPLES
 from tests.helpers import make_source, upload
 
@@ -203,9 +204,18 @@ def test_bpmn_export_has_one_lane_per_blueprint_lane_and_reads_back(client, tmp_
         for ref in lane.findall("bpmn:flowNodeRef", ns):
             if ref.text in by_id:  # every task sits in its step's lane
                 assert steps[by_id[ref.text]] == lane.get("name").lower()
-    # Every flow node has a diagram shape inside its lane's band.
+    # Every flow node has a diagram shape inside its lane's band, none overlaps another.
     shapes = root.findall(".//{http://www.omg.org/spec/BPMN/20100524/DI}BPMNShape")
     assert len(shapes) == 1 + 4 + len(root.findall(".//bpmn:laneSet//bpmn:flowNodeRef", ns))
+    drawn = read_diagram(r.content)
+    assert overlapping_pairs(drawn) == [] and outside_their_lane(drawn) == []
+    # Every task states its step's figures; the demo's steps with start timestamps their service times too.
+    by_name = {s["activity"]: s for s in feed(client, bp)["steps"]}
+    assert set(drawn.documentation) == set(drawn.tasks.values())
+    for name, text in drawn.documentation.items():
+        assert_documents(text, by_name[name])
+    timed = {n for n in drawn.documentation if by_name[n]["service_time"] is not None}
+    assert len(timed) >= 5 and all("service time median" in drawn.documentation[n] for n in timed)
 
 
 def test_lane_suggestions_for_the_demo_come_with_reasons(client):
