@@ -20,6 +20,7 @@ PM4PY_WEIGHT = 0.1
 PM4PY_AGREEMENT = 0.5  # share of the actor's events in pm4py roles made of its own people
 PM4PY_OWN = 0.8  # a pm4py role is "its own" when this share of the role's work is by its people
 WHOLE_ACTIVITY = 0.95  # an opening activity this much done by the opener needs no condition on who
+MOSTLY = 0.5  # a rule on the activity alone must catch mostly the opener's events
 MAX_LISTED = 60  # names in one alternation; a longer list is no class anyone reads
 SYSTEM_KIND_LANES = {"crm": Lane.frontstage, "ticketing": Lane.frontstage, "ops": Lane.backstage}
 SYSTEM_KIND_WHY = {Lane.frontstage: "where staff mostly deal with the customer",
@@ -183,41 +184,45 @@ def _opener(opened: who.Opening, opener: Candidate | None) -> tuple[list[Candida
     share = f"{opened.share:.0%}"
     weight = 0.3 + 0.3 * (opened.share - who.OPENS_MOST) / (1 - who.OPENS_MOST)
     if opener is None:  # nobody recorded on the opening events
-        return [_opening_activity(opened, None, Lane.customer, weight,
+        return _opening_activity(opened, None, Lane.customer, weight,
                                   f"opens {share} of cases with no one recorded doing it, so it is most "
-                                  "likely the customer's own request")], None
+                                  "likely the customer's own request"), None
     named = opener.lane if opener.signals else None
-    asks = f"does the first event of {share} of cases, as the one who asks for the service does"
+    asks = f"does the first event of {share} of cases (as the one who asks for the service does)"
     if named == Lane.customer:
         return [], opener.with_signal(Signal("opener", Lane.customer, weight, asks))
     if named == Lane.support and opener.signals[0].clause == MARKER_REASON:
         return [], None  # a case's start marker opens every case and says nothing
     if named == Lane.support:
-        return [_opening_activity(opened, opener, Lane.customer, weight,
+        return _opening_activity(opened, opener, Lane.customer, weight,
                                   f"opens {share} of cases and is recorded by a system account, so it is the "
-                                  "customer's request as a system takes it in")], None
+                                  "customer's request as a system takes it in"), None
     if named is not None:  # staff by name: they take the customer's request, the name says how
         return [], None
     if who.is_requester(opened.actor, by_focus=opener.match is not None):
         if opener.match is not None:
             return [], opener.with_signal(Signal("opener", Lane.customer, weight, asks))
-        return [_opening_activity(opened, None, Lane.customer, weight,
+        return _opening_activity(opened, None, Lane.customer, weight,
                                   f"opens {share} of cases, done by people who each take part in a few cases "
-                                  "of their own: the customers")], None
-    return [_opening_activity(opened, opener, Lane.frontstage, STAFF_OPENER_WEIGHT,
+                                  "of their own: the customers"), None
+    return _opening_activity(opened, opener, Lane.frontstage, STAFF_OPENER_WEIGHT,
                               f"opens {share} of cases, done by staff who each work on many cases, so it is "
-                              "where staff take in the customer's request")], None
+                              "where staff take in the customer's request"), None
 
 
 def _opening_activity(opened: who.Opening, opener: Candidate | None, lane: Lane, weight: float,
-                      clause: str) -> Candidate:
-    """A rule for the opening activity; on the opener too where others also do that activity
-    (and the opener can be named in a rule)."""
+                      clause: str) -> list[Candidate]:
+    """A rule for the opening activity; on the opener too where others also do that activity and
+    the opener can be named in a rule. None where the rule would catch mostly others' events."""
     match, subject = RuleMatch(activity=opened.activity), f"The activity '{opened.activity}'"
-    if opener is not None and opener.match is not None and opened.activity_share < WHOLE_ACTIVITY:
-        match = RuleMatch(**match.model_dump(exclude_none=True), **opener.match.model_dump(exclude_none=True))
-        subject += " by the " + opener.subject.removeprefix("The ").removeprefix("Each of the ")
-    return Candidate(match=match, subject=subject, signals=(Signal("opener", lane, weight, clause),))
+    if opened.activity_share < WHOLE_ACTIVITY:
+        if opener is None or opener.match is None:
+            if opened.activity_share < MOSTLY:
+                return []
+        else:
+            match = RuleMatch(**match.model_dump(exclude_none=True), **opener.match.model_dump(exclude_none=True))
+            subject += " by the " + opener.subject.removeprefix("The ").removeprefix("Each of the ")
+    return [Candidate(match=match, subject=subject, signals=(Signal("opener", lane, weight, clause),))]
 
 
 def source_candidates(frame: pd.DataFrame, caught: np.ndarray, default: Lane) -> list[Candidate]:
@@ -247,4 +252,4 @@ def pm4py_signal(events: who.Events, candidate: Candidate, roles: list[Organisat
     if agreement < PM4PY_AGREEMENT:
         return ()
     return (Signal("pm4py_roles", candidate.lane, PM4PY_WEIGHT,
-                   "is found as one group of people by pm4py's role discovery too"),)
+                   "forms a role of its own in pm4py's role discovery too"),)

@@ -60,8 +60,8 @@ def test_the_one_who_opens_most_cases_is_the_customer_and_approvers_are_backstag
     assert [s.kind for s in lanes["EMPLOYEE"].signals] == ["opener"]
     # 40 submissions opening 40 cases, 8 resubmissions after a rejection.
     assert (lanes["EMPLOYEE"].evidence.events, lanes["EMPLOYEE"].evidence.cases) == (48, 40)
-    assert lanes["EMPLOYEE"].reason == ("The role 'EMPLOYEE' does the first event of 100% of cases, as the one "
-                                        "who asks for the service does.")
+    assert lanes["EMPLOYEE"].reason == ("The role 'EMPLOYEE' does the first event of 100% of cases (as the one "
+                                        "who asks for the service does).")
     assert lanes["BUDGET OWNER"].lane == lanes["SUPERVISOR"].lane == lanes["ADMINISTRATION"].lane == Lane.backstage
     assert lanes["BUDGET OWNER"].reason == ("The role 'BUDGET OWNER' names staff who approve out of the "
                                             "customer's sight.")
@@ -203,3 +203,28 @@ def test_no_events_no_rules_and_a_default():
     got = suggest_lanes(frame([]))
     assert got.rules == () and got.default.lane == Lane.backstage and got.default.evidence.events == 0
     assert got.lane_rules().default == Lane.backstage
+
+
+def test_staff_opening_cases_put_only_their_opening_step_frontstage_named_with_them():
+    """As in Sepsis: group A registers 9 of 10 patients, then puts in IV drips; L registers the rest."""
+    cases = [[("ER Registration", None, "A" if i < 9 else "L"), ("IV Liquid", None, "A"), ("CRP", None, "B"),
+              ("Leucocytes", None, "B")] for i in range(10)]
+    got = suggest_lanes(frame(cases))
+    (opened,) = got.rules
+    assert opened.rule.match.model_dump(exclude_none=True) == {"activity": "ER Registration", "role": "A"}
+    assert (opened.lane, opened.confidence, opened.evidence.events) == (Lane.frontstage, 0.3, 9)
+    assert opened.reason.startswith("The activity 'ER Registration' by the role 'A' opens 90% of cases")
+
+
+def test_a_tools_start_and_end_markers_are_support_and_open_nothing():
+    cases = [[("Start", "Start", None), ("Turning", f"ID{i % 6}", None), ("End", "End", None)] for i in range(60)]
+    (markers,) = suggest_lanes(frame(cases)).rules
+    assert markers.rule.match.resource_regex == "^(End|Start)$" and markers.lane == Lane.support
+    assert markers.evidence.events == 120
+
+
+def test_an_opening_step_mostly_done_by_others_gets_no_rule_of_its_own():
+    # Nobody is recorded on 30 case openings, but 'Submit' is mostly staff's (60 resubmissions).
+    cases = [[("Submit", None, None), ("Check", "s1", None)] + [("Submit", f"s{i % 3}", None)] * 2
+             for i in range(30)]
+    assert suggest_lanes(frame(cases)).rules == ()
