@@ -12,6 +12,8 @@ from app.blueprint import service
 from app.blueprint.feed_schema import Feed, feed_json_schema
 from app.blueprint.schemas import BlueprintIn, BlueprintOut
 from app.db import SessionDep
+from app.lanes import service as suggestions
+from app.lanes.schemas import LaneSuggestionsOut
 
 router = APIRouter(tags=["blueprints"])
 
@@ -82,12 +84,15 @@ def get_bpmn(blueprint_id: int, request: Request, session: SessionDep, principal
                     headers={"Content-Disposition": f'attachment; filename="blueprint-{blueprint_id}.bpmn"'})
 
 
-@router.get("/v1/blueprints/{blueprint_id}/lanes/suggest")
-def suggest_lanes(blueprint_id: int, request: Request, session: SessionDep, principal: ReadPrincipal) -> dict:
-    """Proposed lane rules, each with its reason (role and resource names, source system kinds,
-    pm4py's organisational roles): a start to edit, then PUT into the blueprint's `lanes`."""
-    return feeds.suggest_lanes(session, workspace_id=principal.workspace_id, blueprint_id=blueprint_id,
-                               data_dir=request.app.state.settings.data_dir)
+@router.get("/v1/blueprints/{blueprint_id}/lanes/suggest", response_model=LaneSuggestionsOut,
+            response_model_exclude_none=True)
+def suggest_lanes(blueprint_id: int, request: Request, session: SessionDep, principal: ReadPrincipal):
+    """Proposed lane rules on roles, teams and system accounts (never one per person), each with its
+    evidence, a confidence and a one-sentence reason; `lanes` is all of it, ready to PUT into the
+    blueprint's `lanes`, and leaves no event unmapped."""
+    return suggestions.suggest_blueprint_lanes(session, workspace_id=principal.workspace_id,
+                                               blueprint_id=blueprint_id,
+                                               data_dir=request.app.state.settings.data_dir)
 
 
 @router.get("/v1/schema/blueprint-feed.json", tags=["schema"])

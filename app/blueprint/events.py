@@ -110,12 +110,13 @@ class BlueprintEvents:
         return lane[kind], codes.astype(np.int64)[kind], np.asarray(labels, dtype=object)
 
     def frame(self) -> pd.DataFrame:
-        """A pandas view (labels, not codes), for the few consumers that want one."""
+        """A pandas view (labels, not codes; `attr:<name>` for the attributes gathered), for the few
+        consumers that want one."""
         ev = self.ev
         out = {"case_id": ev.case, "activity": ev.act_labels[ev.act], "timestamp": ev.ts,
                "resource": np.where(ev.resource >= 0, ev.resource_labels[ev.resource] if len(ev.resource_labels)
                                     else None, None)}
-        for name in ("source", "system", "role"):
+        for name in ("source", "system", "role", *(k for k in self.text if k.startswith("attr:"))):
             labels, codes = self.text[name].names(), self.text[name].codes
             out[name] = np.where(codes >= 0, labels[codes] if len(labels) else None, None)
         return pd.DataFrame(out)

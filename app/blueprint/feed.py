@@ -124,16 +124,3 @@ def model_xml(models: ModelStore, etag: str, timeout: float = 300) -> bytes:
         raise
     except Exception as exc:
         raise MiningError(f"process discovery failed: {exc}") from exc
-
-
-def suggest_lanes(session: Session, *, workspace_id: int, blueprint_id: int, data_dir: Path) -> dict:
-    """Suggested lane rules for the blueprint's events, each with its reason."""
-    from app.lanes.suggest import suggest_rules
-    from app.mining.roles import discover_roles
-
-    bp = service.get_blueprint(session, workspace_id=workspace_id, blueprint_id=blueprint_id)
-    definition = definition_of(bp)
-    srcs = blueprint_sources(session, workspace_id=workspace_id, definition=definition)
-    frame = gather(source_rows(session, definition, srcs, [], data_dir), [], (None, None), []).frame()
-    roles = discover_roles(frame)
-    return {"rules": suggest_rules(frame, roles), "roles": roles}

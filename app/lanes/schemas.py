@@ -116,3 +116,38 @@ class LaneRules(BaseModel):
             if rule.evidence_attribute:
                 used.add(rule.evidence_attribute)
         return used
+
+
+class SignalOut(BaseModel):
+    """One piece of evidence for (or against) a suggestion's lane."""
+
+    kind: str = Field(description="name, opener, shared_account, system_kind, pm4py_roles or default")
+    lane: Lane
+    weight: float = Field(description="The chance, on its own, that the lane is right")
+
+
+class SuggestionEvidence(BaseModel):
+    events: int = Field(description="Events the rule catches when all the rules are taken in order")
+    cases: int
+    share: float = Field(description="Of the blueprint's events")
+    signals: list[SignalOut]
+
+
+class SuggestionOut(BaseModel):
+    rule: LaneRule | None = Field(description="The rule to PUT (None for the default's entry)")
+    lane: Lane
+    default: bool = Field(description="True for the entry of the default lane")
+    reason: str = Field(description="One plain sentence")
+    confidence: float = Field(ge=0, le=1, description="1 - prod(1 - weight) over the signals for the lane, "
+                                                      "times 1 - the same for the strongest other lane")
+    evidence: SuggestionEvidence
+
+
+class LaneSuggestionsOut(BaseModel):
+    """Suggested rules one by one (in evaluation order: first match wins), the default lane's
+    entry, and all of it as a blueprint's `lanes`, which leaves nothing unmapped."""
+
+    actor: str = Field(description="What the rules are built on: role, attr:<team attribute>, resource or none")
+    rules: list[SuggestionOut]
+    default: SuggestionOut
+    lanes: LaneRules

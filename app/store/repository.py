@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from app.ingest.models import Upload
@@ -50,3 +50,20 @@ def upload_keys(session: Session, *, source_id: int) -> list[UploadKey]:
                            .where(Upload.source_id == source_id, Upload.status == "succeeded")
                            .order_by(Upload.id)).all()
     return [UploadKey(id=r[0], created=r[1].isoformat(), events=int(r[2])) for r in rows]
+
+
+ATTRIBUTE_SAMPLE = 5000
+_ATTRIBUTE_NAMES = {
+    # json (not jsonb) on PostgreSQL: json_object_keys reads it; scalars (JSON null) are skipped.
+    "postgresql": "SELECT DISTINCT json_object_keys(e.attributes) FROM (SELECT attributes FROM events "
+                  "WHERE source_id = :source AND json_typeof(attributes) = 'object' LIMIT :sample) e",
+    "sqlite": "SELECT DISTINCT j.key FROM (SELECT attributes FROM events WHERE source_id = :source "
+              "AND json_type(attributes) = 'object' LIMIT :sample) e, json_each(e.attributes) j",
+}
+
+
+def attribute_names(session: Session, *, source_id: int, sample: int = ATTRIBUTE_SAMPLE) -> list[str]:
+    """The attribute names found on a sample of the source's events (the first rows the database
+    hands out), sorted: enough to find the attributes most events carry, such as a team."""
+    sql = _ATTRIBUTE_NAMES["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
+    return sorted(session.scalars(text(sql), {"source": source_id, "sample": sample}))

@@ -218,24 +218,6 @@ def test_bpmn_export_has_one_lane_per_blueprint_lane_and_reads_back(client, tmp_
     assert len(timed) >= 5 and all("service time median" in drawn.documentation[n] for n in timed)
 
 
-def test_lane_suggestions_for_the_demo_come_with_reasons(client):
-    bp = load_demo(client)
-    got = client.get(f"/v1/blueprints/{bp}/lanes/suggest").json()
-    by_role = {r["rule"]["match"]["role"]: r for r in got["rules"] if "role" in r["rule"]["match"]}
-    assert by_role["customer"]["rule"]["lane"] == "customer"
-    assert by_role["technician"]["rule"]["lane"] == "frontstage"
-    assert by_role["dispatcher"]["rule"]["lane"] == "backstage"
-    assert by_role["notification_service"]["rule"]["lane"] == "support"
-    assert by_role["customer"]["events"] == int((demo_frame()["role"] == "customer").sum())
-    assert all(r["reason"] for r in got["rules"]) and got["roles"]
-    # The suggestions are valid rules: a blueprint made of them maps every demo activity.
-    ids = [s["id"] for s in client.get("/v1/sources").json()]
-    made = client.post("/v1/blueprints", json={"name": "suggested", "sources": ids,
-                                               "lanes": [r["rule"] for r in got["rules"]]})
-    assert made.status_code == 201
-    assert feed(client, made.json()["id"])["unmapped"] == []
-
-
 def test_a_write_is_visible_to_the_very_next_read(client):
     """The request's transaction commits before its response is sent: read-after-write holds."""
     sid = make_source(client, mapping={"case_id": "case", "activity": "act", "timestamp": "ts"})
