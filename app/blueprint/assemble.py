@@ -101,6 +101,17 @@ def _handoffs(observed: ObservedBlueprint) -> dict:
             "total_pairs": len(resources)}
 
 
+def all_handoffs(observed: ObservedBlueprint) -> dict[str, list[dict]]:
+    """Every handoff pair: between lanes, resources, roles, and per lane between its resources
+    (keys "lane", "resource", "role", "resource:<lane>"), most frequent first."""
+    out = {"lane": [handoff_json(h, lines=True) for h in by_count(observed.lane_handovers)],
+           "resource": [handoff_json(h) for h in by_count(observed.observed.resource_handovers)],
+           "role": [handoff_json(h) for h in by_count(observed.role_handovers)]}
+    for lane, found in observed.within_lanes.items():
+        out[f"resource:{lane}"] = [handoff_json(h) for h in found]
+    return out
+
+
 def _phases(observed: ObservedBlueprint, definition: BlueprintIn, steps: list[dict]) -> list[dict]:
     tolerance = definition.assumptions.tolerance
     out = []
@@ -193,7 +204,7 @@ def build_feed(meta: dict[str, Any], definition: BlueprintIn, observed: Observed
             "flow_rule": FLOW_RULES[observed.threaded], "handoffs": _handoffs(observed),
             "variants": _variants(observed), "case_duration": seen.case_duration.as_json(),
             "start_activities": seen.starts, "end_activities": seen.ends, "unmapped": observed.unmapped,
-            "sources": sources,
+            "sources": sources, "warnings": observed.warnings,
             "assumptions": {"handoffs": _handoff_assumptions(observed, definition),
                             "segments": _segments(observed, definition),
                             "tolerance": definition.assumptions.tolerance, **_design_gaps(observed, definition)}}

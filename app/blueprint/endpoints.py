@@ -10,18 +10,28 @@ from app.auth.deps import AdminPrincipal, ReadPrincipal
 from app.blueprint import feed as feeds
 from app.blueprint import service
 from app.blueprint.feed_schema import Feed, feed_json_schema
-from app.blueprint.schemas import BlueprintIn, BlueprintOut
+from app.blueprint.loading import warnings_for
+from app.blueprint.schemas import BlueprintIn, BlueprintOut, HandoffPage, HandoffsBy
 from app.db import SessionDep
+from app.deps import FeedCacheDep, ModelStoreDep, SettingsDep
 from app.lanes import service as suggestions
 from app.lanes.schemas import LaneSuggestionsOut
 
 router = APIRouter(tags=["blueprints"])
 
 
+def _out(session, blueprint, principal, settings) -> BlueprintOut:
+    """The blueprint with the warnings of its definition against its sources' events."""
+    found = warnings_for(session, workspace_id=principal.workspace_id, blueprint=blueprint,
+                         data_dir=settings.data_dir)
+    return BlueprintOut.of(blueprint, warnings=found)
+
+
 @router.post("/v1/blueprints", status_code=201, response_model=BlueprintOut)
-def create_blueprint(body: BlueprintIn, session: SessionDep, principal: AdminPrincipal):
+def create_blueprint(body: BlueprintIn, session: SessionDep, principal: AdminPrincipal, settings: SettingsDep):
     """Define a service: its sources, how they correlate, lane rules, phases and assumptions."""
-    return BlueprintOut.of(service.create_blueprint(session, workspace_id=principal.workspace_id, body=body))
+    made = service.create_blueprint(session, workspace_id=principal.workspace_id, body=body)
+    return _out(session, made, principal, settings)
 
 
 @router.get("/v1/blueprints", response_model=list[BlueprintOut])
@@ -31,17 +41,19 @@ def list_blueprints(session: SessionDep, principal: ReadPrincipal):
 
 
 @router.get("/v1/blueprints/{blueprint_id}", response_model=BlueprintOut)
-def get_blueprint(blueprint_id: int, session: SessionDep, principal: ReadPrincipal):
+def get_blueprint(blueprint_id: int, session: SessionDep, principal: ReadPrincipal, settings: SettingsDep):
     """One blueprint's definition."""
-    return BlueprintOut.of(service.get_blueprint(session, workspace_id=principal.workspace_id,
-                                                 blueprint_id=blueprint_id))
+    found = service.get_blueprint(session, workspace_id=principal.workspace_id, blueprint_id=blueprint_id)
+    return _out(session, found, principal, settings)
 
 
 @router.put("/v1/blueprints/{blueprint_id}", response_model=BlueprintOut)
-def replace_blueprint(blueprint_id: int, body: BlueprintIn, session: SessionDep, principal: AdminPrincipal):
+def replace_blueprint(blueprint_id: int, body: BlueprintIn, session: SessionDep, principal: AdminPrincipal,
+                      settings: SettingsDep):
     """Replace a blueprint's definition (its revision goes up; feeds recompute)."""
-    return BlueprintOut.of(service.replace_blueprint(session, workspace_id=principal.workspace_id,
-                                                     blueprint_id=blueprint_id, body=body))
+    replaced = service.replace_blueprint(session, workspace_id=principal.workspace_id, blueprint_id=blueprint_id,
+                                         body=body)
+    return _out(session, replaced, principal, settings)
 
 
 @router.delete("/v1/blueprints/{blueprint_id}", status_code=204)
@@ -82,6 +94,20 @@ def get_bpmn(blueprint_id: int, request: Request, session: SessionDep, principal
     xml = feeds.model_xml(models, etag)
     return Response(xml, media_type="application/xml",
                     headers={"Content-Disposition": f'attachment; filename="blueprint-{blueprint_id}.bpmn"'})
+
+
+@router.get("/v1/blueprints/{blueprint_id}/handoffs", response_model=HandoffPage)
+def get_handoffs(blueprint_id: int, session: SessionDep, principal: ReadPrincipal, settings: SettingsDep,
+                 cache: FeedCacheDep, models: ModelStoreDep,
+                 by: Annotated[HandoffsBy, Query(description="lane, resource or role")] = HandoffsBy.resource,
+                 lane: Annotated[str | None, Query(description="with by=resource: only the pairs inside this lane")]
+                 = None,
+                 limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0):
+    """Every handoff pair of the blueprint's feed (no window or segment), most frequent first, a page at a time:
+    between lanes, between resources (optionally within one lane) or between roles."""
+    result, _ = feeds.feed_result(session, cache, workspace_id=principal.workspace_id, blueprint_id=blueprint_id,
+                                  window=(None, None), segment=[], models=models, data_dir=settings.data_dir)
+    return feeds.handoff_page(result, by=by, lane=lane, limit=limit, offset=offset)
 
 
 @router.get("/v1/blueprints/{blueprint_id}/lanes/suggest", response_model=LaneSuggestionsOut,

@@ -102,12 +102,15 @@ class BlueprintEvents:
                 .where(codes >= 0, None)
         return pd.DataFrame(frame), kind.astype(np.int64)
 
-    def lanes(self, rules: LaneRules) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per event: lane index (-1 none), evidence code (-1 none); and the evidence labels."""
+    def lanes(self, rules: LaneRules) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+        """Per event: lane index (-1 none), evidence code (-1 none); the evidence labels; and how
+        many events each rule took."""
         kinds, kind = self.kinds(sorted(rules.attributes_used()))
-        lane, evidence = kind_lanes(kinds, rules)
+        lane, evidence, rule = kind_lanes(kinds, rules)
         codes, labels = pd.factorize(pd.Series(evidence, dtype=object), sort=True, use_na_sentinel=True)
-        return lane[kind], codes.astype(np.int64)[kind], np.asarray(labels, dtype=object)
+        per_kind = np.bincount(kind, minlength=len(rule)) if len(kind) else np.zeros(len(rule), np.int64)
+        hits = np.bincount(rule[rule >= 0], weights=per_kind[rule >= 0], minlength=len(rules.rules))
+        return lane[kind], codes.astype(np.int64)[kind], np.asarray(labels, dtype=object), hits.astype(int).tolist()
 
     def frame(self) -> pd.DataFrame:
         """A pandas view (labels, not codes; `attr:<name>` for the attributes gathered), for the few

@@ -5,13 +5,14 @@ identity, revision and definition, each source's identity and data version, the 
 served from the cache otherwise; the version is also the ETag."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from app.blueprint import service
-from app.blueprint.assemble import LANES, build_feed
+from app.blueprint.assemble import LANES, all_handoffs, build_feed
 from app.blueprint.bpmn import step_figures, with_lanes
 from app.blueprint.cache import FeedCache, data_version
 from app.blueprint.events import SEGMENT_COLUMNS, gather
@@ -19,7 +20,9 @@ from app.blueprint.loading import blueprint_sources, definition_of, source_rows
 from app.blueprint.observed import CHANNEL, observe_blueprint
 from app.blueprint.process_model import ModelStore
 from app.blueprint.schemas import BlueprintIn
-from app.errors import InvalidInput
+from app.errors import InvalidInput, UnprocessableEvents
+from app.ingest import repository as uploads
+from app.lanes.schemas import lane_name
 from app.memory import release_free_memory
 from app.mining.model import MODEL_COVERAGE, discover_bpmn_xml
 from app.store import repository as store
@@ -44,10 +47,24 @@ def _micros(value: datetime | None) -> int | None:
     return int(value.timestamp() * 1_000_000)
 
 
-def feed_for(session: Session, cache: FeedCache, *, workspace_id: int, blueprint_id: int,
-             window: tuple[datetime | None, datetime | None], segment: list[str],
-             data_dir: Path, models: ModelStore | None = None,
-             defer: Callable[[Callable[[], None]], None] | None = None) -> tuple[dict, str]:
+@dataclass(frozen=True)
+class FeedResult:
+    """A computed feed, and every handoff pair behind its top lists (for paging)."""
+
+    feed: dict
+    handoffs: dict[str, list[dict]]  # by "lane", "resource", "role": every pair, most frequent first
+
+
+def feed_for(session: Session, cache: FeedCache, **query) -> tuple[dict, str]:
+    """The feed and its ETag (see feed_result)."""
+    result, etag = feed_result(session, cache, **query)
+    return result.feed, etag
+
+
+def feed_result(session: Session, cache: FeedCache, *, workspace_id: int, blueprint_id: int,
+                window: tuple[datetime | None, datetime | None], segment: list[str],
+                data_dir: Path, models: ModelStore | None = None,
+                defer: Callable[[Callable[[], None]], None] | None = None) -> tuple[FeedResult, str]:
     """The feed and its ETag (served from the cache when nothing changed; concurrent requests for
     one data version share one computation). `defer` runs a task once the answer is sent (the
     endpoint's background tasks); without it, tasks run at once."""
@@ -60,7 +77,7 @@ def feed_for(session: Session, cache: FeedCache, *, workspace_id: int, blueprint
     etag = data_version(workspace_id=workspace_id, blueprint=bp, sources=srcs,
                         window=(_micros(start), _micros(end)), segments=segs)
 
-    def compute() -> dict:
+    def compute() -> FeedResult:
         meta = {"blueprint": {"id": bp.id, "name": bp.name, "revision": bp.revision},
                 "generated_at": datetime.now(UTC).isoformat(), "data_version": etag,
                 "window": {"from": start.isoformat() if start else None, "to": end.isoformat() if end else None},
@@ -71,12 +88,27 @@ def feed_for(session: Session, cache: FeedCache, *, workspace_id: int, blueprint
     return cache.get_or_compute(etag, compute), etag
 
 
+def handoff_page(result: FeedResult, *, by: str, lane: str | None, limit: int, offset: int) -> dict:
+    """One page of the feed's handoff pairs (by lane, resource, or resource within a lane, or role)."""
+    if lane is not None:
+        if by != "resource":
+            raise InvalidInput("lane= narrows by=resource (the pairs of resources inside one lane)")
+        try:
+            lane = lane_name(lane)
+        except ValueError as exc:
+            raise InvalidInput(f"lane: {exc}") from None
+    pairs = result.handoffs.get(f"resource:{lane}" if lane else by, [])
+    return {"by": by, "lane": lane, "total": len(pairs), "offset": offset, "limit": limit,
+            "items": pairs[offset:offset + limit]}
+
+
 def _compute(session: Session, meta: dict, definition: BlueprintIn, srcs, window, segs, data_dir: Path, *,
-             models: ModelStore | None, defer, pool_name: str, bpmn_url: str) -> dict:
+             models: ModelStore | None, defer, pool_name: str, bpmn_url: str) -> FeedResult:
     etag = meta["data_version"]
     attributes = sorted(definition.lanes.attributes_used() | {k for k, _ in segs if k not in SEGMENT_COLUMNS})
     rows = source_rows(session, definition, srcs, attributes, data_dir)
     found = gather(rows, sorted({*attributes, CHANNEL}), window, segs)
+    _check_segments(session, segs, found, srcs)
     observed = observe_blueprint(found, definition, source_ids=sorted(s.id for s in srcs))
     del found, rows
     ev, coverage = observed.instances, observed.model_coverage
@@ -94,14 +126,31 @@ def _compute(session: Session, meta: dict, definition: BlueprintIn, srcs, window
     counts = observed.source_counts
     feed = build_feed(meta, definition, observed, [_source_info(session, s, counts, observed.source_modes)
                                                    for s in srcs])
+    handoffs = all_handoffs(observed)
     del observed
     release_free_memory()  # the arrays are gone; the model job keeps what it needs
     feed["model"] = {"status": "unknown", "bpmn_url": bpmn_url, "coverage": coverage, "error": None}
-    return feed
+    return FeedResult(feed=feed, handoffs=handoffs)
+
+
+def _check_segments(session: Session, segs: list[tuple[str, str]], found, srcs) -> None:
+    """A segment on an attribute no event of the blueprint has is a typo, not an empty answer."""
+    for name, _ in segs:
+        column = found.text.get(f"attr:{name}")
+        if name in SEGMENT_COLUMNS or (column is not None and (column.codes >= 0).any()):
+            continue
+        if column is not None and not found.ev.n and not found.uncorrelated and not sum(found.source_counts.values()):
+            continue  # no events at all yet: nothing to compare with
+        known = sorted({a for s in srcs for a in store.attribute_names(session, source_id=s.id)})
+        raise UnprocessableEvents(
+            f"segment {name!r}: no event of this blueprint has that attribute; known attributes: "
+            f"{', '.join(list(SEGMENT_COLUMNS) + known)}",
+            errors=[{"row": None, "column": "segment", "message": f"unknown attribute {name!r}"}],
+            known_attributes=list(SEGMENT_COLUMNS) + known)
 
 
 def _source_info(session: Session, source, counts: dict[int, int], modes: dict[int, str]) -> dict:
-    last = store.last_ingest_at(session, source_id=source.id)
+    last = uploads.stored_counts(session, source_id=source.id)[1]
     return {"id": source.id, "name": source.name, "system": source.system, "events": counts.get(source.id, 0),
             "last_ingest_at": last.isoformat() if last else None, "lifecycle": modes.get(source.id, "events")}
 

@@ -249,6 +249,13 @@ class Model(_Strict):
     error: str | None
 
 
+class Warning(_Strict):
+    code: str = Field(description="unknown_activity, unknown_step, unknown_attribute, unknown_phase, "
+                                  "rule_matches_nothing, phase_matches_nothing")
+    where: str = Field(description="the place in the definition, e.g. phases[1].activities[2]")
+    message: str
+
+
 class Feed(_Strict):
     """The observed service blueprint."""
 
@@ -274,6 +281,7 @@ class Feed(_Strict):
     end_activities: dict[str, int]
     unmapped: list[Unmapped]
     sources: list[SourceInfo]
+    warnings: list[Warning] = Field(description="what the definition names that the data does not have")
     assumptions: Assumptions
     model: Model
 

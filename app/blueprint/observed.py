@@ -9,6 +9,7 @@ from app.blueprint.events import BlueprintEvents, Coded
 from app.blueprint.instances import BlueprintInstances, to_instances
 from app.blueprint.phases import derived_phases, user_phases
 from app.blueprint.schemas import BlueprintIn, Measure, StepAssumption
+from app.blueprint.warnings import Vocabulary, definition_warnings, rule_hit_warnings
 from app.lanes.assign import LANES, evidence, step_lanes, unmapped
 from app.mining.discover import discover_handovers
 from app.mining.frame import EventArrays
@@ -49,10 +50,31 @@ class ObservedBlueprint:
     source_modes: dict[int, str]
     source_counts: dict[int, int]  # stored events per source id, before correlation and filters
     instances: EventArrays  # for the process model, which runs after the answer
+    warnings: list[dict]
 
 
 def _iso(micros) -> str:
     return datetime.fromtimestamp(int(micros) / 1e6, tz=UTC).isoformat()
+
+
+def vocabulary_of(found: BlueprintEvents) -> Vocabulary:
+    """The distinct values the loaded events hold."""
+    text = found.text
+    attributes = {name[5:] for name, column in text.items() if name.startswith("attr:") and (column.codes >= 0).any()}
+    return Vocabulary(activities=frozenset(found.ev.act_labels.tolist()),
+                      resources=frozenset(found.ev.resource_labels.tolist()),
+                      roles=frozenset(text["role"].names().tolist()),
+                      sources=frozenset(text["source"].names().tolist()),
+                      systems=frozenset(text["system"].names().tolist()), attributes=frozenset(attributes),
+                      empty=found.ev.n == 0)
+
+
+def _warnings(definition: BlueprintIn, found: BlueprintEvents, rule_hits: list[int]) -> list[dict]:
+    if not found.ev.n:
+        return []
+    named = definition_warnings(definition, vocabulary_of(found))
+    said = {w["where"].split(".match")[0] for w in named}  # a rule already warned about by its field
+    return named + [w for w in rule_hit_warnings(definition, rule_hits) if w["where"] not in said]
 
 
 def lead_pairs(definition: BlueprintIn) -> set[tuple[str, str]]:
@@ -77,7 +99,7 @@ def _who(found: BlueprintEvents, inst: BlueprintInstances) -> dict[str, tuple[np
 
 def observe_blueprint(found: BlueprintEvents, definition: BlueprintIn, *, source_ids: list[int]) -> ObservedBlueprint:
     """Lanes, instances, flows, steps, phases, handoffs and lead times of the blueprint's events."""
-    lane_of_event, evidence_code, evidence_labels = found.lanes(definition.lanes)
+    lane_of_event, evidence_code, evidence_labels, rule_hits = found.lanes(definition.lanes)
     inst = to_instances(found)
     ev = inst.ev
     lane = lane_of_event[inst.rep]
@@ -103,7 +125,8 @@ def observe_blueprint(found: BlueprintEvents, definition: BlueprintIn, *, source
         leads={pair: lead_times(ev, *pair) for pair in lead_pairs(definition)},
         model_coverage=covered_share(np.asarray(seen.variants.counts), MODEL_COVERAGE), threaded=inst.threaded,
         source_modes={sid: mode.value for sid, mode in zip(source_ids, inst.modes, strict=False)},
-        source_counts=found.source_counts, instances=ev)
+        source_counts=found.source_counts, instances=ev,
+        warnings=_warnings(definition, found, rule_hits))
 
 
 def _unmapped(found: BlueprintEvents, lane_of_event: np.ndarray, inst: BlueprintInstances,

@@ -165,10 +165,40 @@ class BlueprintOut(BaseModel):
     revision: int
     created_at: datetime
     updated_at: datetime
+    warnings: list[dict] = Field(default_factory=list, description="what the definition names that the sources' "
+                                 "events do not have: {code, where, message}; the definition is stored anyway")
 
     @classmethod
-    def of(cls, bp) -> "BlueprintOut":
+    def of(cls, bp, warnings: list[dict] | None = None) -> "BlueprintOut":
         d: dict[str, Any] = dict(bp.definition)
         return cls(id=bp.id, name=bp.name, revision=bp.revision, created_at=bp.created_at,
-                   updated_at=bp.updated_at, **{k: v for k, v in d.items() if k != "name"})
+                   updated_at=bp.updated_at, warnings=warnings or [], **{k: v for k, v in d.items() if k != "name"})
 
+
+
+class HandoffsBy(StrEnum):
+    lane = "lane"
+    resource = "resource"
+    role = "role"
+
+
+class HandoffPair(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    count: int
+    cases: int
+    median_s: float | None
+    p90_s: float | None
+    mean_s: float | None
+    lines: list[str] | None = None
+
+
+class HandoffPage(BaseModel):
+    by: HandoffsBy
+    lane: str | None
+    total: int = Field(description="pairs in all")
+    offset: int
+    limit: int
+    items: list[HandoffPair]

@@ -185,5 +185,5 @@ def test_a_mapping_override_replaces_only_the_fields_it_sets(api):
     units = pull(api, "zendesk_ticket_events", mapping={"resource": "via", "activity": ["status", "previous_status"]})
     assert units[-1].mapping == {"case_id": "ticket_id", "activity": ["status", "previous_status"],
                                  "timestamp": "created_at", "start_timestamp": None, "resource": "via", "role": None,
-                                 "lifecycle": None, "event_id": "event_id", "timestamp_format": None,
-                                 "activity_separator": "+"}
+                                 "lifecycle_column": None, "lifecycle": None, "thread": None, "event_id": "event_id",
+                                 "timestamp_format": None, "activity_separator": "+"}
