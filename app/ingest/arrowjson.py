@@ -11,6 +11,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from app.ingest.nesting import python_depth_exceeds, too_deep
+
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 _SEP = "\x1e"
 
@@ -35,9 +37,13 @@ def _plain(value):
 
 
 def _python_json(values: pd.Series) -> pa.Array:
+    items = values.astype(object).where(values.notna(), None)
+    # json.dumps recurses: a value nested too deeply (pushed events, JSON read by pandas) is refused first.
+    if any(python_depth_exceeds(v) for v in items):
+        raise too_deep(f"attribute {values.name!r}")
     return pa.array([None if v is None or (isinstance(v, float) and not np.isfinite(v))
                      else json.dumps(v, ensure_ascii=False, default=_plain, sort_keys=True)
-                     for v in values.astype(object).where(values.notna(), None)], pa.string())
+                     for v in items], pa.string())
 
 
 def json_literal(values: pd.Series) -> pa.Array:

@@ -38,6 +38,28 @@ def detect_format(filename: str, head: bytes, declared: str | None) -> str:
         f"(optionally .gz), or pass ?format= one of {list(FORMATS)}")
 
 
+# Archives and compressors other than gzip, by their leading bytes ("magic numbers").
+_ARCHIVES = ((b"PK\x03\x04", "a ZIP archive"), (b"PK\x05\x06", "an (empty) ZIP archive"),
+             (b"7z\xbc\xaf\x27\x1c", "a 7z archive"), (b"\xfd7zXZ\x00", "xz-compressed"),
+             (b"\x28\xb5\x2f\xfd", "zstd-compressed"), (b"Rar!\x1a\x07", "a RAR archive"))
+_BZIP2 = re.compile(rb"BZh[1-9]1AY&SY")
+
+
+def refuse_archive(head: bytes, fmt: str) -> None:
+    """Refuse a file that is an archive or compressed other than by gzip (a ZIP named .csv would
+    otherwise be read as text and fail with a puzzling message about UTF-16 or NUL bytes)."""
+    kind = next((what for magic, what in _ARCHIVES if head.startswith(magic)), None)
+    if kind is None and _BZIP2.match(head):
+        kind = "bzip2-compressed"
+    if kind is not None:
+        instead = f"the {_LABELS[fmt]} inside it" if "archive" in kind else "it uncompressed"
+        raise UnsupportedFormat(f"the file is {kind}; upload {instead} (gzip is accepted)")
+
+
+_LABELS = {"csv": "CSV", "xes": "XES", "parquet": "Parquet", "jsonl": "JSON lines", "ocel-json": "OCEL 2.0",
+           "ocel-xml": "OCEL 2.0"}
+
+
 def is_gzip(path: Path) -> bool:
     with open(path, "rb") as f:
         return f.read(2) == b"\x1f\x8b"

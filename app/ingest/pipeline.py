@@ -5,7 +5,7 @@ from pathlib import Path
 
 from app.config import Settings
 from app.errors import InvalidInput
-from app.ingest.files import detect_format, gunzip_guarded, is_gzip, open_text_probe, refuse_dtd
+from app.ingest.files import detect_format, gunzip_guarded, is_gzip, open_text_probe, refuse_archive, refuse_dtd
 from app.ingest.parsers import RawBatch
 from app.ingest.parsers.csv import read_csv
 from app.ingest.parsers.tabular import frame_batches, read_jsonl, read_parquet
@@ -23,6 +23,7 @@ def prepare(path: Path, *, filename: str, options: UploadOptions, settings: Sett
                                   max_bytes=settings.max_decompressed_mb << 20)
     head = open_text_probe(readable)
     fmt = detect_format(filename, head, options.format)
+    refuse_archive(head, fmt)
     if fmt in ("xes", "ocel-xml"):
         refuse_dtd(readable)
     return readable, fmt

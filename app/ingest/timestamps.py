@@ -169,6 +169,8 @@ def check_timestamp_format(fmt: str) -> str:
     """Raise ValueError unless `fmt` is 'epoch_s', 'epoch_ms' or a strftime format pandas can parse with."""
     if fmt in ("epoch_s", "epoch_ms"):
         return fmt
+    if "%" not in fmt.replace("%%", ""):
+        raise ValueError(f"{fmt!r} holds no strftime directive (such as %Y, %d, %H)")
     sample = pd.Timestamp("2024-03-05 14:07:09.123456", tz="UTC")
     try:
         text = sample.strftime(fmt)

@@ -10,6 +10,8 @@ from app.mining.lifecycle import Mode as LifecycleMode
 
 MODES = {m.value for m in LifecycleMode}
 
+from app.ingest.timestamps import check_timestamp_format
+
 
 class SystemKind(StrEnum):
     ticketing = "ticketing"
@@ -63,6 +65,11 @@ class Mapping(BaseModel):
         if isinstance(v, list) and not v:
             raise ValueError("activity needs at least one column")
         return v
+
+    @field_validator("timestamp_format")
+    @classmethod
+    def _usable_format(cls, v):
+        return None if v is None else check_timestamp_format(v)
 
 
 def _check_zone(v: str) -> str:

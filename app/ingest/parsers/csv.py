@@ -13,7 +13,9 @@ from app.errors import InvalidInput
 from app.ingest.parsers import RawBatch, refuse_nul, too_long_line
 
 _DELIMITERS = (",", ";", "\t", "|")
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+# UTF-32 first: its little-endian BOM begins with UTF-16's.
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
 def _encoding(head: bytes, declared: str | None) -> tuple[str, int]:
@@ -22,12 +24,31 @@ def _encoding(head: bytes, declared: str | None) -> tuple[str, int]:
         if head.startswith(bom):
             return name, len(bom)
     if declared:
-        try:
-            codecs.lookup(declared)
-        except LookupError as exc:
-            raise InvalidInput(f"unknown encoding {declared!r}") from exc
-        return declared, 0
+        return text_encoding(declared), 0
     return "utf-8", 0
+
+
+def text_encoding(name: str) -> str:
+    """`name` if it is a text encoding that Arrow's CSV reader can use, else InvalidInput.
+
+    Codecs such as base64, rot13 or zlib map bytes to bytes or str to str, and others
+    ('undefined', 'punycode') fail on any text: Arrow transcodes with the codec's incremental
+    decoder, so one is tried on an ASCII header first."""
+    try:
+        info = codecs.lookup(name)
+    except LookupError as exc:
+        raise InvalidInput(f"unknown encoding {name!r}") from exc
+    try:
+        usable = info._is_text_encoding and isinstance(
+            codecs.getincrementaldecoder(name)("strict").decode(b"case,activity\n", final=False), str)
+    except UnicodeDecodeError:  # a real text encoding in which these bytes mean nothing (UTF-32, EBCDIC)
+        usable = True
+    except Exception:  # noqa: BLE001 - a codec may raise anything (zlib.error, OSError, UnicodeError)
+        usable = False
+    if not usable:
+        raise InvalidInput(f"{name!r} is not a text encoding a CSV file can be read in; pass ?encoding= with "
+                           "one such as utf-8, latin-1, cp1252 or utf-16")
+    return name
 
 
 def _header(path: Path, *, encoding: str, bom: int, max_line: int) -> str:
@@ -53,8 +74,10 @@ def _header(path: Path, *, encoding: str, bom: int, max_line: int) -> str:
 
 def _delimiter(header: str, declared: str | None) -> str:
     if declared:
-        if len(declared) != 1:
-            raise InvalidInput("delimiter must be one character")
+        # Arrow takes one byte; a quote or a line end cannot separate fields.
+        if declared != "\t" and not (len(declared) == 1 and " " <= declared <= "~" and declared != '"'):
+            raise InvalidInput(f"delimiter {declared!r} is not accepted: use one printable ASCII character "
+                               "(not a double quote) or a tab")
         return declared
     counts = {d: header.count(d) for d in _DELIMITERS}
     best = max(counts, key=counts.get)
