@@ -1,8 +1,8 @@
 """Attributes as one JSON object per row, built with Arrow string kernels (no Python per row).
 
-Keys are sorted, null values are left out, so equal attributes always give equal text (the
-digest relies on it). Strings are escaped per JSON; nested values (lists, dicts from JSON lines)
-are the rare case that falls back to json.dumps per value."""
+Keys are sorted, null values are left out, and the text is in Unicode NFC, so equal attributes
+always give equal text (the digest relies on it). Strings are escaped per JSON; nested values
+(lists, dicts from JSON lines) are the rare case that falls back to json.dumps per value."""
 
 import json
 
@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from app.ingest.nesting import python_depth_exceeds, too_deep
+from app.ingest.unicode import nfc
 
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 _SEP = "\x1e"
@@ -118,4 +119,6 @@ def _objects(frame: pd.DataFrame, columns: list[str]) -> pa.Array:
     body = pc.binary_join_element_wise(*parts, _SEP, null_handling="replace", null_replacement="")
     body = pc.replace_substring(pc.utf8_trim(pc.replace_substring_regex(body, _SEP + "+", _SEP), _SEP), _SEP, ",")
     empty = pc.equal(pc.utf8_length(body), 0)
-    return pc.if_else(empty, pa.scalar(None, pa.string()), pc.binary_join_element_wise("{", body, "}", ""))
+    # NFC over the JSON text is NFC of every key and string in it: JSON's own characters ({}[]:,")
+    # never compose with what follows them.
+    return nfc(pc.if_else(empty, pa.scalar(None, pa.string()), pc.binary_join_element_wise("{", body, "}", "")))

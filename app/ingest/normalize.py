@@ -15,6 +15,7 @@ from app.ingest.fasttime import fast_micros
 from app.ingest.mapping import ResolvedMapping
 from app.ingest.parsers import RawBatch
 from app.ingest.timestamps import NAT, parse_times
+from app.ingest.unicode import nfc
 
 _BAD_TEXT_TYPES = ("bool", "list", "struct", "dict", "bytes", "binary")
 
@@ -124,7 +125,8 @@ def canonicalize(batch: RawBatch, m: ResolvedMapping, *, zone: str, max_errors: 
         "resource": _arrow(_text(frame, m.resource), keep), "role": _arrow(_text(frame, m.role), keep),
         "lifecycle": _arrow(_text(frame, m.lifecycle), keep),
         "attributes": attributes_json(kept, [c for c in frame.columns if c not in m.used_columns()]),
-        "ordinal": pa.array(batch.rows[keep] - 1), "event_key": _arrow(_text(frame, m.event_id), keep)}
+        # The event id is an opaque key, compared byte for byte: not normalised.
+        "ordinal": pa.array(batch.rows[keep] - 1), "event_key": _arrow(_text(frame, m.event_id), keep, raw=True)}
     table = pa.table(columns)
     hi, lo = digest(table, event_key=m.event_id is not None)
     table = table.append_column("hash_hi", pa.array(hi)).append_column("hash_lo", pa.array(lo))
@@ -139,10 +141,12 @@ def _with_columns(frame: pd.DataFrame, names: set[str]) -> pd.DataFrame:
     return frame.assign(**{n: pd.Series(None, index=frame.index, dtype="str") for n in missing}) if missing else frame
 
 
-def _arrow(values: pd.Series | None, keep: np.ndarray) -> pa.Array:
+def _arrow(values: pd.Series | None, keep: np.ndarray, raw: bool = False) -> pa.Array:
+    """The kept values as Arrow text, in Unicode NFC unless `raw`."""
     if values is None:
         return pa.nulls(int(keep.sum()), pa.string())
-    return pa.array(values if keep.all() else values[keep], from_pandas=True, type=pa.string())
+    text = pa.array(values if keep.all() else values[keep], from_pandas=True, type=pa.string())
+    return text if raw else nfc(text)
 
 
 def _time_reasons(raw: pd.Series, ts) -> np.ndarray:

@@ -271,8 +271,6 @@ def settle(client, r) -> dict:
 @pytest.mark.parametrize("overrides", [{"max_line_mb": 1, "async_upload_mb": 2.0}])
 def test_long_single_line_async(client, engine, source, tmp_path):
     # Over async_upload_mb the upload is acknowledged (202) and fails in the background, clearly.
-    # (Arrow reads a line of up to twice max_line_mb when it happens to fit two blocks; a line of
-    # 5x the limit is refused for sure.)
     before = stored_events(engine, source)
     state = settle(client, post_file(client, source, bad.long_line_csv(tmp_path / "long.csv", mb=5)))
     assert state["status"] == "failed" and "line 2 is longer than 1 MB" in state["detail"]

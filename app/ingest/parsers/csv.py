@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from app.errors import InvalidInput
+from app.ingest.files import long_line
 from app.ingest.parsers import RawBatch, refuse_nul, too_long_line
 
 _DELIMITERS = (",", ";", "\t", "|")
@@ -115,6 +116,8 @@ def read_csv(path: Path, *, delimiter: str | None, encoding: str | None, max_lin
     if len(set(names)) != len(names):
         dupes = sorted({n for n in names if names.count(n) > 1})
         raise InvalidInput(f"the header repeats column names: {dupes}")
+    if long_line(path, max_line) is not None:  # Arrow's blocks alone let lines of up to twice max_line in
+        raise too_long_line(path, max_line, "CSV", header_lines=1)
     bad_rows: list[dict] = []
 
     def on_invalid(row) -> str:

@@ -11,6 +11,7 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from app.errors import InvalidInput, UnprocessableEvents
+from app.ingest.files import long_line
 from app.ingest.nesting import MAX_NESTING, arrow_depth, first_deep_line, too_deep
 from app.ingest.parsers import RawBatch, numbered, too_long_line
 
@@ -71,6 +72,8 @@ def read_parquet(path: Path, *, max_columns: int, batch_rows: int) -> Iterator[R
 
 def read_jsonl(path: Path, *, max_line: int, max_columns: int, batch_rows: int) -> Iterator[RawBatch]:
     """JSON lines: one object per line. Arrow infers types; mixed-type fields fall back to pandas."""
+    if long_line(path, max_line) is not None:  # Arrow's blocks alone let lines of up to twice max_line in
+        raise too_long_line(path, max_line, "JSON lines")
     refuse_deep_lines(path)
     try:
         reader = pajson.open_json(path, read_options=pajson.ReadOptions(block_size=max_line))
