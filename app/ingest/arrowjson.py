@@ -64,14 +64,23 @@ def json_literal(values: pd.Series) -> pa.Array:
         finite = pc.is_finite(arr)
         return pc.if_else(finite, arr.cast(pa.string()), pa.scalar(None, pa.string()))
     if pa.types.is_timestamp(kind):
-        utc = arr.cast(pa.timestamp(kind.unit, tz="UTC")) if kind.tz is None else arr
-        text = pc.strftime(utc.cast(pa.timestamp("us", tz="UTC")), format="%Y-%m-%dT%H:%M:%S")
-        return _quoted(pc.binary_join_element_wise(text, "Z", ""))
+        return _quoted(pc.binary_join_element_wise(_utc_text(arr), "Z", ""))
     if pa.types.is_date(kind) or pa.types.is_time(kind) or pa.types.is_decimal(kind):
         return _quoted(arr.cast(pa.string()))
     if pa.types.is_null(kind):
         return pa.nulls(len(arr), pa.string())
     return _python_json(values)
+
+
+def _utc_text(stamps: pa.Array) -> pa.Array:
+    """Timestamps (UTC, or naive read as UTC) as ISO text without the zone."""
+    try:
+        utc = stamps.cast(pa.timestamp(stamps.type.unit, tz="UTC"))
+        return pc.strftime(utc.cast(pa.timestamp("us", tz="UTC")), format="%Y-%m-%dT%H:%M:%S")
+    except pa.ArrowInvalid:  # seconds or nanoseconds beyond what microseconds hold: NumPy writes any year
+        ticks = stamps.cast(pa.int64()).fill_null(0).to_numpy()
+        text = np.datetime_as_string(ticks.view(f"datetime64[{stamps.type.unit}]"), unit="s")
+        return pa.array(text, pa.string(), mask=stamps.is_null().to_numpy(zero_copy_only=False))
 
 
 def attributes_json(frame: pd.DataFrame, columns: list[str]) -> pa.Array:

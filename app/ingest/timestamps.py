@@ -23,6 +23,7 @@ RANGE_TEXT = "1900-01-01 to 2200-12-31 (UTC)"
 # so that localising or changing units can never overflow.
 _MARGIN_MICROS = 2 * 86_400_000_000
 _OFFSET = r"(?:[zZ]|[+-]\d{2}:?\d{2})\s*$"
+_FAR_YEAR = r"^(?:[+-]\d+|\d{5,})-\d\d-\d\d"  # ISO-like, with a year no parser takes
 
 
 @dataclass
@@ -41,6 +42,20 @@ def outside_range(micros: np.ndarray) -> np.ndarray:
 def range_message(shown: np.ndarray) -> np.ndarray:
     """The reason for each value outside the range, from its text as shown to the user."""
     return "timestamp " + shown.astype(object) + f" is outside the supported range {RANGE_TEXT}"
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """Values as text. Datetimes pandas cannot format (zoned ones past Python's year 9999) are
+    written by NumPy instead, in UTC."""
+    try:
+        return values.astype("str")
+    except (NotImplementedError, ValueError, OverflowError):
+        if not ptypes.is_datetime64_any_dtype(values.dtype):
+            raise
+    ticks = values.to_numpy(dtype="int64", na_value=NAT)
+    text = np.datetime_as_string(ticks.view(f"datetime64[{values.dt.unit}]"), unit="s")
+    zone = "Z" if getattr(values.dt, "tz", None) is not None else ""
+    return pd.Series(np.char.add(text, zone), index=values.index, dtype="str").where(values.notna())
 
 
 def _ticks_bounds(unit: str) -> tuple[int, int]:
@@ -152,6 +167,12 @@ def _parse_text(text: pd.Series, missing: np.ndarray, *, column: str, fmt: str |
             None)
     parsed = _to_datetime(text.where(~mixed), column=column, fmt=fmt, aware=aware)
     bad = parsed.isna().to_numpy() & present
+    far = bad & ~mixed
+    if far.any():
+        far[far] = text[far].str.match(_FAR_YEAR).to_numpy(dtype=bool)
+        if far.any():
+            reason = np.full(n, None, dtype=object) if reason is None else reason
+            reason[far] = range_message(text[far].str.slice(0, 40).to_numpy(dtype=object))
     return _from_datetimes(parsed, missing, zone=zone, shown=text, bad=bad, reason=reason)
 
 

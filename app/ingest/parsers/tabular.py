@@ -25,7 +25,23 @@ def _nested_as_arrow(dtype: pa.DataType):
 
 
 def _frame(batch: pa.RecordBatch) -> pd.DataFrame:
-    return _binary_as_text(batch).to_pandas(types_mapper=_nested_as_arrow)
+    return _dates_as_text(_binary_as_text(batch)).to_pandas(types_mapper=_nested_as_arrow)
+
+
+def _dates_as_text(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Date columns become ISO text ('2024-03-05'), as pandas would show the dates it makes of them;
+    but pandas makes Python dates, which cannot hold a year past 9999 (a date32 reaches year
+    5,881,580), so NumPy writes the text: one kernel over the column, any year."""
+    for i, column in enumerate(batch.schema):
+        if not pa.types.is_date(column.type):
+            continue
+        values = batch.column(i)
+        unit, ints = ("D", pa.int32()) if pa.types.is_date32(column.type) else ("ms", pa.int64())
+        ticks = values.cast(ints).fill_null(0).to_numpy().astype(np.int64)
+        text = np.datetime_as_string(ticks.view(f"datetime64[{unit}]"), unit="D")
+        batch = batch.set_column(i, column.name, pa.array(text, pa.string(), mask=values.is_null().to_numpy(
+            zero_copy_only=False)))
+    return batch
 
 
 def _binary_as_text(batch: pa.RecordBatch) -> pa.RecordBatch:
