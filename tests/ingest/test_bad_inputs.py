@@ -14,64 +14,9 @@ from sqlalchemy import text
 
 from tests.helpers import make_source, stored_events, upload
 from tests.support import badfiles as bad
+from tests.support.problems import PROBLEM, problem, refused, row_errors
 
-PROBLEM = "application/problem+json"
 PASSWD_MARKERS = ("root:x:0:0", "/bin/sh", "/usr/sbin/nologin")
-
-
-@pytest.fixture
-def overrides() -> dict:
-    """Settings changed for one test: parametrize `overrides` to set them."""
-    return {}
-
-
-@pytest.fixture
-def settings(settings, overrides):
-    return settings.model_copy(update=overrides) if overrides else settings
-
-
-@pytest.fixture
-def source(client, engine) -> int:
-    """A source mapped to case/activity/time that already holds the two events of one good upload."""
-    sid = make_source(client, mapping=bad.MAPPING)
-    r = upload(client, sid, bad.GOOD_CSV)
-    assert r.status_code == 201, r.text
-    assert stored_events(engine, sid) == 2
-    return sid
-
-
-@pytest.fixture
-def xes_source(client, engine) -> int:
-    """A source with the XES default mapping, seeded with a good XES file (so the XML path works)."""
-    sid = make_source(client, name="xes")
-    r = upload(client, sid, bad.xes("Open"), name="seed.xes")
-    assert r.status_code == 201, r.text
-    assert stored_events(engine, sid) == 1
-    return sid
-
-
-def problem(r, status: int, *needles: str) -> dict:
-    """Assert `r` is an RFC 9457 problem with `status` whose detail mentions every needle."""
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith(PROBLEM), r.headers["content-type"]
-    body = r.json()
-    assert body["status"] == status
-    for needle in needles:
-        assert needle.lower() in body["detail"].lower(), (needle, body["detail"])
-    return body
-
-
-def refused(client, engine, sid: int, content, status: int, *needles: str, name: str = "data.csv",
-            **params) -> dict:
-    """Upload `content`, expect the problem, and check the source's stored events did not change."""
-    before = stored_events(engine, sid)
-    body = problem(upload(client, sid, content, name=name, **params), status, *needles)
-    assert stored_events(engine, sid) == before
-    return body
-
-
-def row_errors(body: dict) -> list[tuple]:
-    return [(e["row"], e["column"]) for e in body["errors"]]
 
 
 def stored_texts(engine, sid: int) -> list[str]:

@@ -11,7 +11,8 @@ import pyarrow.csv as pacsv
 
 from app.errors import InvalidInput
 from app.ingest.files import long_line
-from app.ingest.parsers import RawBatch, refuse_nul, too_long_line
+from app.ingest.options import delimiter_problem, encoding_problem
+from app.ingest.parsers import RawBatch, block_size, refuse_nul, too_long_line
 
 _DELIMITERS = (",", ";", "\t", "|")
 # UTF-32 first: its little-endian BOM begins with UTF-16's.
@@ -25,31 +26,10 @@ def _encoding(head: bytes, declared: str | None) -> tuple[str, int]:
         if head.startswith(bom):
             return name, len(bom)
     if declared:
-        return text_encoding(declared), 0
+        if problem := encoding_problem(declared):
+            raise InvalidInput(problem)
+        return declared, 0
     return "utf-8", 0
-
-
-def text_encoding(name: str) -> str:
-    """`name` if it is a text encoding that Arrow's CSV reader can use, else InvalidInput.
-
-    Codecs such as base64, rot13 or zlib map bytes to bytes or str to str, and others
-    ('undefined', 'punycode') fail on any text: Arrow transcodes with the codec's incremental
-    decoder, so one is tried on an ASCII header first."""
-    try:
-        info = codecs.lookup(name)
-    except LookupError as exc:
-        raise InvalidInput(f"unknown encoding {name!r}") from exc
-    try:
-        usable = info._is_text_encoding and isinstance(
-            codecs.getincrementaldecoder(name)("strict").decode(b"case,activity\n", final=False), str)
-    except UnicodeDecodeError:  # a real text encoding in which these bytes mean nothing (UTF-32, EBCDIC)
-        usable = True
-    except Exception:  # noqa: BLE001 - a codec may raise anything (zlib.error, OSError, UnicodeError)
-        usable = False
-    if not usable:
-        raise InvalidInput(f"{name!r} is not a text encoding a CSV file can be read in; pass ?encoding= with "
-                           "one such as utf-8, latin-1, cp1252 or utf-16")
-    return name
 
 
 def _header(path: Path, *, encoding: str, bom: int, max_line: int) -> str:
@@ -75,10 +55,8 @@ def _header(path: Path, *, encoding: str, bom: int, max_line: int) -> str:
 
 def _delimiter(header: str, declared: str | None) -> str:
     if declared:
-        # Arrow takes one byte; a quote or a line end cannot separate fields.
-        if declared != "\t" and not (len(declared) == 1 and " " <= declared <= "~" and declared != '"'):
-            raise InvalidInput(f"delimiter {declared!r} is not accepted: use one printable ASCII character "
-                               "(not a double quote) or a tab")
+        if problem := delimiter_problem(declared):
+            raise InvalidInput(problem)
         return declared
     counts = {d: header.count(d) for d in _DELIMITERS}
     best = max(counts, key=counts.get)
@@ -136,7 +114,7 @@ def _open(path, enc, bom, sep, names, max_line, on_invalid):
             path,
             # Single-threaded: only then does Arrow tell the invalid-row handler the row's number
             # (the streaming reader gains little from threads anyway).
-            read_options=pacsv.ReadOptions(encoding=enc, block_size=max_line, use_threads=False),
+            read_options=pacsv.ReadOptions(encoding=enc, block_size=block_size(max_line), use_threads=False),
             parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True,
                                              invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 from app.errors import InvalidInput, UnprocessableEvents
 from app.ingest.files import long_line
 from app.ingest.nesting import MAX_NESTING, arrow_depth, first_deep_line, too_deep
-from app.ingest.parsers import RawBatch, numbered, too_long_line
+from app.ingest.parsers import RawBatch, block_size, numbered, too_long_line
 
 _BLOCK = 8 << 20
 
@@ -92,7 +92,7 @@ def read_jsonl(path: Path, *, max_line: int, max_columns: int, batch_rows: int) 
         raise too_long_line(path, max_line, "JSON lines")
     refuse_deep_lines(path)
     try:
-        reader = pajson.open_json(path, read_options=pajson.ReadOptions(block_size=max_line))
+        reader = pajson.open_json(path, read_options=pajson.ReadOptions(block_size=block_size(max_line)))
         batches = list(_json_batches(reader))
     except pa.ArrowInvalid as exc:
         if "straddling" in str(exc) or "block size" in str(exc):
