@@ -135,8 +135,10 @@ def _from_datetimes(values: pd.Series, missing: np.ndarray, *, zone: str, shown:
     return ParsedTimes(_nat_where(micros, missing | bad), missing, bad, reason)
 
 
-def _from_epoch(numbers: pd.Series, missing: np.ndarray, *, fmt: str) -> ParsedTimes:
-    """Seconds or milliseconds since the epoch; far-out numbers are caught before conversion."""
+def _from_epoch(numbers: pd.Series, missing: np.ndarray, *, fmt: str, shown: pd.Series | None = None) -> ParsedTimes:
+    """Seconds or milliseconds since the epoch; far-out numbers are caught before conversion.
+    `shown`: the text the numbers were read from, if any."""
+    shown = numbers if shown is None else shown
     unit = "s" if fmt == "epoch_s" else "ms"
     scaled = numbers.to_numpy(dtype="float64", na_value=np.nan) * (1e6 if unit == "s" else 1e3)
     far = np.isfinite(scaled) & ((scaled < MIN_MICROS - _MARGIN_MICROS) | (scaled > MAX_MICROS + _MARGIN_MICROS))
@@ -145,15 +147,15 @@ def _from_epoch(numbers: pd.Series, missing: np.ndarray, *, fmt: str) -> ParsedT
     reason = None
     if far.any():
         reason = np.full(len(numbers), None, dtype=object)
-        reason[far] = range_message(numbers[far].astype("str").to_numpy(dtype=object))
-    return _from_datetimes(values, missing, zone="UTC", shown=numbers, bad=unparsed | far, reason=reason)
+        reason[far] = range_message(shown[far].astype("str").str.slice(0, 40).to_numpy(dtype=object))
+    return _from_datetimes(values, missing, zone="UTC", shown=shown, bad=unparsed | far, reason=reason)
 
 
 def _parse_text(text: pd.Series, missing: np.ndarray, *, column: str, fmt: str | None,
                 zone: str) -> ParsedTimes:
     n = len(text)
     if fmt in ("epoch_s", "epoch_ms"):
-        return _from_epoch(pd.to_numeric(text, errors="coerce"), missing, fmt=fmt)
+        return _from_epoch(pd.to_numeric(text, errors="coerce"), missing, fmt=fmt, shown=text)
     zoned = text.str.contains(_OFFSET, regex=True).fillna(False).to_numpy(dtype=bool) & ~missing
     present = ~missing
     aware = bool(zoned[int(np.argmax(present))]) if present.any() else False
