@@ -1,4 +1,5 @@
-"""Checks of what a client names: upload options, column names. Pure; each returns the problem.
+"""Checks of the values a client names: upload options, and strings stored as they come. Pure:
+each returns the problem, or None.
 
 They run where the request is validated (a 422 before the body is read) and again where the
 value is used (a CSV read from the command line has no request)."""

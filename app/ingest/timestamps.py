@@ -142,7 +142,7 @@ def _from_epoch(numbers: pd.Series, missing: np.ndarray, *, fmt: str, shown: pd.
     unit = "s" if fmt == "epoch_s" else "ms"
     scaled = numbers.to_numpy(dtype="float64", na_value=np.nan) * (1e6 if unit == "s" else 1e3)
     far = np.isfinite(scaled) & ((scaled < MIN_MICROS - _MARGIN_MICROS) | (scaled > MAX_MICROS + _MARGIN_MICROS))
-    values = pd.to_datetime(numbers.where(~far), unit=unit, utc=True, errors="coerce")
+    values = pd.to_datetime(numbers.where(~far) if far.any() else numbers, unit=unit, utc=True, errors="coerce")
     unparsed = values.isna().to_numpy() & ~missing & ~far
     reason = None
     if far.any():
