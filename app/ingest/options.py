@@ -9,6 +9,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
+from app.ingest.unicode import nfc_name
+
 
 def nul_problem(value: str) -> str | None:
     # PostgreSQL text and JSON cannot hold NUL: such a value would fail the insert (a 500).
@@ -23,6 +25,9 @@ def _nul_free(value: str) -> str:
 
 NulFree = Annotated[str, AfterValidator(_nul_free)]
 """A string that can be stored: no NUL character."""
+
+ColumnName = Annotated[str, AfterValidator(_nul_free), AfterValidator(nfc_name)]
+"""A column or attribute name as a mapping gives it: stored in NFC, as ingest stores the file's own."""
 
 
 def delimiter_problem(delimiter: str) -> str | None:

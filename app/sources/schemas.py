@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from app.ingest.options import NulFree
+from app.ingest.options import ColumnName, NulFree
 from app.ingest.timestamps import check_timestamp_format
 from app.mining.lifecycle import Mode as LifecycleMode
 
@@ -28,25 +28,25 @@ class Mapping(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    case_id: NulFree | None = None
-    activity: NulFree | list[NulFree] | None = Field(
+    case_id: ColumnName | None = None
+    activity: ColumnName | list[ColumnName] | None = Field(
         default=None, description="One column, or several joined by activity_separator.")
-    timestamp: NulFree | None = None
-    start_timestamp: NulFree | None = None
-    resource: NulFree | None = None
-    role: NulFree | None = None
-    lifecycle_column: NulFree | None = Field(
+    timestamp: ColumnName | None = None
+    start_timestamp: ColumnName | None = None
+    resource: ColumnName | None = None
+    role: ColumnName | None = None
+    lifecycle_column: ColumnName | None = Field(
         default=None, description="Column of lifecycle transitions (start, complete, schedule, suspend, resume, "
                                   "ate_abort, ...); default lifecycle:transition.")
     lifecycle: LifecycleMode | None = Field(
         default=None, description="How events become activity instances: 'pair' (a start and its complete are one "
                                   "instance; the default when the source has both), 'complete_only', or 'events' "
                                   "(each event is an instance).")
-    thread: NulFree | None = Field(
+    thread: ColumnName | None = Field(
         default=None, description="Attribute naming the thread an event belongs to within its case (a ticket, a "
                                   "shipment, an appointment id): flows join events of one thread, and each thread's "
                                   "first event to the event before it. Default: one thread per source.")
-    event_id: NulFree | None = Field(default=None, description="A column of stable event ids (idempotency key).")
+    event_id: ColumnName | None = Field(default=None, description="A column of stable event ids (idempotency key).")
     timestamp_format: NulFree | None = Field(
         default=None, description="strftime format, or 'epoch_s' / 'epoch_ms'; default ISO 8601.")
     activity_separator: NulFree = "+"
