@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from app.ingest.options import ColumnName, NulFree
+from app.ingest.timestamps import check_timestamp_format
 from app.mining.lifecycle import Mode as LifecycleMode
 
 MODES = {m.value for m in LifecycleMode}
@@ -26,28 +28,28 @@ class Mapping(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    case_id: str | None = None
-    activity: str | list[str] | None = Field(
+    case_id: ColumnName | None = None
+    activity: ColumnName | list[ColumnName] | None = Field(
         default=None, description="One column, or several joined by activity_separator.")
-    timestamp: str | None = None
-    start_timestamp: str | None = None
-    resource: str | None = None
-    role: str | None = None
-    lifecycle_column: str | None = Field(
+    timestamp: ColumnName | None = None
+    start_timestamp: ColumnName | None = None
+    resource: ColumnName | None = None
+    role: ColumnName | None = None
+    lifecycle_column: ColumnName | None = Field(
         default=None, description="Column of lifecycle transitions (start, complete, schedule, suspend, resume, "
                                   "ate_abort, ...); default lifecycle:transition.")
     lifecycle: LifecycleMode | None = Field(
         default=None, description="How events become activity instances: 'pair' (a start and its complete are one "
                                   "instance; the default when the source has both), 'complete_only', or 'events' "
                                   "(each event is an instance).")
-    thread: str | None = Field(
+    thread: ColumnName | None = Field(
         default=None, description="Attribute naming the thread an event belongs to within its case (a ticket, a "
                                   "shipment, an appointment id): flows join events of one thread, and each thread's "
                                   "first event to the event before it. Default: one thread per source.")
-    event_id: str | None = Field(default=None, description="A column of stable event ids (idempotency key).")
-    timestamp_format: str | None = Field(
+    event_id: ColumnName | None = Field(default=None, description="A column of stable event ids (idempotency key).")
+    timestamp_format: NulFree | None = Field(
         default=None, description="strftime format, or 'epoch_s' / 'epoch_ms'; default ISO 8601.")
-    activity_separator: str = "+"
+    activity_separator: NulFree = "+"
 
     @model_validator(mode="before")
     @classmethod
@@ -64,6 +66,11 @@ class Mapping(BaseModel):
             raise ValueError("activity needs at least one column")
         return v
 
+    @field_validator("timestamp_format")
+    @classmethod
+    def _usable_format(cls, v):
+        return None if v is None else check_timestamp_format(v)
+
 
 def _check_zone(v: str) -> str:
     try:
@@ -76,9 +83,9 @@ def _check_zone(v: str) -> str:
 class SourceCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: NulFree = Field(min_length=1, max_length=200)
     system: SystemKind = SystemKind.other
-    timezone: str = Field(default="UTC", description="Zone of naive timestamps in this source's files.")
+    timezone: NulFree = Field(default="UTC", description="Zone of naive timestamps in this source's files.")
     mapping: Mapping = Field(default_factory=Mapping)
 
     _zone = field_validator("timezone")(_check_zone)
@@ -87,7 +94,7 @@ class SourceCreate(BaseModel):
 class SourceUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: NulFree | None = Field(default=None, min_length=1, max_length=200)
     system: SystemKind | None = None
     timezone: str | None = None
     mapping: Mapping | None = None
