@@ -12,70 +12,34 @@ Usage:  python findings.py [--folder DIR]
 from __future__ import annotations
 
 import argparse
-import json
-import re
+import sys
 from pathlib import Path
 
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
-SYSTEMS = ["crm", "ticketing", "ops"]
+sys.path.insert(0, str(HERE))
+
+from measures import (  # noqa: E402
+    REASONS,
+    SYSTEMS,
+    call_reasons,
+    case_flows,
+    case_waits,
+    cases_with,
+    days,
+    first,
+    lead_s,
+    load,
+    q,
+    silence_before_visit,
+    thread_flows,
+)
+
 BOTS = {"linecheck-api", "provisioning-bot", "notify-bot", "billing-bot"}
-CAPACITY_PER_DAY = 8  # 4 technicians x 2 slots (story.py)
 VISIT = "Technician visits on site"
-REASONS = {"Support agent tracks parcel": "where is my router?",
-           "Support agent checks appointment": "when is the technician coming?",
-           "Open support ticket": "a problem after activation", "Cancel order": "cancel the order"}
 
 
-def load(folder: Path) -> tuple[pd.DataFrame, dict]:
-    manifest = json.loads((folder / "manifest.json").read_text())
-    frames = [pd.read_csv(folder / f"{s}.csv", dtype=str, keep_default_na=False).assign(system=s) for s in SYSTEMS]
-    ev = pd.concat(frames, ignore_index=True)
-    ev["timestamp"] = pd.to_datetime(ev["timestamp"])
-    ev["start_timestamp"] = pd.to_datetime(ev["start_timestamp"].replace("", None))
-    ev["begin"] = ev["start_timestamp"].fillna(ev["timestamp"])
-    ev["service_s"] = (ev["timestamp"] - ev["start_timestamp"]).dt.total_seconds()
-    ev = ev.sort_values(["order_id", "timestamp"], kind="mergesort").reset_index(drop=True)
-    ev["lane"] = lanes(ev, manifest["blueprint"]["lanes"]["rules"])
-    return ev, manifest
-
-
-def lanes(ev: pd.DataFrame, rules: list[dict]) -> pd.Series:
-    """The manifest's lane rules (first match wins), for the conditions it uses."""
-    def lane_of(activity: str, role: str) -> str | None:
-        for rule in rules:
-            m = rule["match"]
-            if ("activity_regex" in m and not re.search(m["activity_regex"], activity)) or \
-                    ("role" in m and m["role"] != role) or ("role_regex" in m and not re.search(m["role_regex"], role)):
-                continue
-            return rule["lane"]
-        return None
-    kinds = ev[["activity", "role"]].drop_duplicates()
-    found = {(a, r): lane_of(a, r) for a, r in kinds.itertuples(index=False)}
-    return pd.Series([found[(a, r)] for a, r in zip(ev["activity"], ev["role"], strict=True)], index=ev.index)
-
-
-def days(delta: pd.Series) -> pd.Series:
-    return delta.dt.total_seconds() / 86400
-
-
-def q(values: pd.Series, unit: str = "d", digits: int = 1) -> str:
-    """'median X, p90 Y (n=N)' in the unit."""
-    scale = {"d": 1, "h": 24, "min": 1440, "s": 86400}[unit]
-    v = values.dropna() * scale
-    return f"median {v.median():.{digits}f} {unit}, p90 {v.quantile(0.9):.{digits}f} {unit} (n={len(v)})"
-
-
-def first(ev: pd.DataFrame, activity: str, by: str = "order_id", column: str = "timestamp") -> pd.Series:
-    return ev[ev["activity"] == activity].groupby(by)[column].min()
-
-
-def cases_with(ev: pd.DataFrame, activity: str) -> set[str]:
-    return set(ev.loc[ev["activity"] == activity, "order_id"])
-
-
-# --------------------------------------------------------------------------- #
 def overview(ev: pd.DataFrame) -> list[str]:
     out = [f"{ev['order_id'].nunique()} orders, {len(ev)} events, {ev['activity'].nunique()} activities, "
            f"{ev['role'].nunique()} roles, {ev['resource'].nunique()} resources, {ev['thread'].nunique()} threads"]
@@ -110,21 +74,6 @@ def happy_path(ev: pd.DataFrame) -> list[str]:
             "  " + " > ".join(top.index[0])]
 
 
-def thread_flows(ev: pd.DataFrame) -> pd.DataFrame:
-    """Flows as thread-aware mining draws them: each event from the previous event of its thread,
-    a thread's first event from the previous event of its case; the wait runs from that event's
-    end to this one's start (no wait where they overlap)."""
-    prev_in_case = ev.groupby("order_id").cumcount() > 0
-    pos = pd.Series(range(len(ev)), index=ev.index)
-    prev_thread = pos.groupby([ev["order_id"], ev["thread"]]).shift(1)
-    source = prev_thread.where(prev_thread.notna(), (pos - 1).where(prev_in_case)).dropna().astype(int)
-    target = source.index
-    wait = (ev.loc[target, "begin"].to_numpy() - ev["timestamp"].to_numpy()[source.to_numpy()])
-    return pd.DataFrame({"source": ev["activity"].to_numpy()[source.to_numpy()],
-                         "target": ev.loc[target, "activity"].to_numpy(),
-                         "wait_d": pd.Series(wait).dt.total_seconds().clip(lower=0).to_numpy() / 86400})
-
-
 def bottleneck(ev: pd.DataFrame) -> list[str]:
     apt = ev[ev["thread"].str.startswith("APT")]
     booked = apt[apt["activity"] == "Schedule technician"].set_index("thread")["timestamp"]
@@ -147,14 +96,6 @@ def bottleneck(ev: pd.DataFrame) -> list[str]:
         for (a, b), row in table.sort_values("sum", ascending=False).head(5).iterrows():
             out.append(f"    {a} -> {b}: {int(row['count'])}x, median {row['median']:.2f} d, total {row['sum']:.0f} d")
     return out
-
-
-def case_flows(ev: pd.DataFrame) -> pd.DataFrame:
-    """Directly-follows flows of the case (the feed today): each event from the case's previous one."""
-    prev = ev.groupby("order_id")[["activity", "timestamp"]].shift(1)
-    has = prev["activity"].notna()
-    wait = (ev.loc[has, "begin"] - prev.loc[has, "timestamp"]).dt.total_seconds().clip(lower=0) / 86400
-    return pd.DataFrame({"source": prev.loc[has, "activity"], "target": ev.loc[has, "activity"], "wait_d": wait})
 
 
 def fail_points(ev: pd.DataFrame) -> list[str]:
@@ -218,18 +159,6 @@ def abandoned_calls(ev: pd.DataFrame) -> list[str]:
             f"abandoned after {q(days(patience.dropna()), 's', 0)}"]
 
 
-def call_reasons(ev: pd.DataFrame) -> pd.DataFrame:
-    """Each call attempt with the reason the answered call turned out to have: the agent's (or
-    the customer's) next step after the answered call."""
-    attempts = ev[ev["activity"] == "Call support"][["order_id", "timestamp", "thread"]]
-    reasons = ev[ev["activity"].isin(list(REASONS)) & ((ev["activity"] != "Cancel order") | (ev["channel"] == "phone"))]
-    reasons = reasons[["order_id", "timestamp", "activity", "thread"]].rename(
-        columns={"activity": "reason", "thread": "object", "timestamp": "reason_at"})
-    joined = pd.merge_asof(attempts.sort_values("timestamp"), reasons.sort_values("reason_at"),
-                           left_on="timestamp", right_on="reason_at", by="order_id", direction="forward")
-    return joined
-
-
 def avoidable_contacts(ev: pd.DataFrame) -> list[str]:
     calls = call_reasons(ev)
     answered = calls[calls["thread"].isin(ev.loc[ev["activity"] == "Support agent answers call", "thread"])]
@@ -237,6 +166,13 @@ def avoidable_contacts(ev: pd.DataFrame) -> list[str]:
     for reason, label in REASONS.items():
         out.append(f"  {reason} ('{label}'): {(answered['reason'] == reason).sum()} / "
                    f"{(calls['reason'] == reason).sum()}")
+    for reason, notice in (("Support agent tracks parcel", "Send shipment tracking SMS"),
+                           ("Support agent checks appointment", "Send appointment notice")):
+        calls_for = answered[answered["reason"] == reason]
+        told = ev[ev["activity"] == notice].groupby("thread")["timestamp"].min()
+        before = (calls_for["object"].map(told) < calls_for["timestamp"]).sum()
+        out.append(f"  {reason}: {len(calls_for) - before} of {len(calls_for)} answered calls came when the "
+                   f"{'shipment' if 'parcel' in reason else 'appointment'} had had no {notice[5:]} yet")
     return out + parcel_calls(ev, answered) + appointment_calls(ev, answered)
 
 
@@ -327,20 +263,6 @@ def evidence_gaps(ev: pd.DataFrame, manifest: dict) -> list[str]:
             f"with a notice {q(silent[silent.index.isin(noticed)])}; without {q(silent[~silent.index.isin(noticed)])}"]
 
 
-def silence_before_visit(ev: pd.DataFrame) -> pd.Series:
-    """Per first appointment: days from the router's arrival to the first notice or reminder after it
-    (0 when the notice came before the router)."""
-    received = first(ev, "Receive router")
-    apt = ev[ev["thread"].str.endswith("-1") & ev["thread"].str.startswith("APT")]
-    told = apt[apt["activity"].isin(["Send appointment notice", "Send appointment reminder"])]
-    gaps = {}
-    for thread, group in told.groupby("thread"):
-        arrived = received.get(group["order_id"].iloc[0])
-        times = group["timestamp"]
-        gaps[thread] = 0.0 if (times <= arrived).any() else (times.min() - arrived).total_seconds() / 86400
-    return pd.Series(gaps)
-
-
 def wait_points(ev: pd.DataFrame) -> list[str]:
     placed = ev.groupby("order_id")["timestamp"].min()
     confirmed, received = first(ev, "Send order confirmation"), first(ev, "Receive router")
@@ -368,20 +290,6 @@ def wait_points(ev: pd.DataFrame) -> list[str]:
             f"problem reported -> resolution: {q(days(resolved - opened), 'h')}",
             f"order -> activation: {q(days(first(ev, 'Activate line in network') - placed))}"]
     return out
-
-
-def case_waits(ev: pd.DataFrame) -> pd.Series:
-    """Per event: from the end of the case's previous event to this one's start (0 if they overlap)."""
-    prev_end = ev.groupby("order_id")["timestamp"].shift(1)
-    return (ev["begin"] - prev_end).dt.total_seconds().clip(lower=0)
-
-
-def lead_s(ev: pd.DataFrame, source: str, target: str) -> pd.Series:
-    """Per case: from the first completion of `source` to the first completion of `target` after it."""
-    start = first(ev, source)
-    ends = ev[ev["activity"] == target][["order_id", "timestamp"]]
-    ends = ends[ends["timestamp"] >= ends["order_id"].map(start)]
-    return (ends.groupby("order_id")["timestamp"].min() - start).dropna().dt.total_seconds()
 
 
 def verdict(assumed: float, observed: pd.Series, tolerance: float) -> str:
