@@ -121,8 +121,11 @@ def fail_points(ev: pd.DataFrame) -> list[str]:
     placed = ev.groupby("order_id")["timestamp"].min()
     in_campaign = placed.between("2026-03-02", "2026-03-23")
     cancelled = placed.index.isin(list(cases_with(ev, "Cancel order")))
+    cancel_at = first(ev, "Cancel order")
+    arrives_after = (first(ev, "Receive router").reindex(cancel_at.index) > cancel_at).sum()
     out.append(f"  cancelled: orders placed 2-22 March {cancelled[in_campaign].sum()} of {in_campaign.sum()}, "
-               f"other orders {cancelled[~in_campaign].sum()} of {(~in_campaign).sum()}")
+               f"other orders {cancelled[~in_campaign].sum()} of {(~in_campaign).sum()}; the router still "
+               f"arrives after the cancellation in {arrives_after} of {len(cancel_at)}")
     return out + no_access_by_confirmation(ev) + abandoned_calls(ev)
 
 
