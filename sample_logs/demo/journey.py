@@ -60,7 +60,7 @@ class Appointment:
 
 
 def journey(order: Order, world: World):
-    """The order's events, from placing it to its first bill (or its cancellation)."""
+    """The order's events, from placing it to its first bill and aftercare (or its cancellation)."""
     case = Case(order)
     confirmed = place_order(case)
     packed = warehouse(case, confirmed)
@@ -95,8 +95,8 @@ def place_order(case: Case) -> dt.datetime:
 
 
 def warehouse(case: Case, confirmed: dt.datetime) -> dt.datetime:
-    """Reserve a router, then pack it; returns when the parcel is packed. Parcels packed after
-    15:50 wait for the next day's collection."""
+    """Reserve a router, then pack it (what is reserved after about 13:00 is packed the next
+    working morning); returns when the parcel is packed."""
     start = snap(confirmed + minutes(10, 90), "warehouse")
     reserved = case.add("Reserve router in warehouse", start + seconds(150, 270), pick(WAREHOUSE), start=start)
     length = lognormal(12, 0.45, 5, 40)
