@@ -47,7 +47,7 @@ def test_live_after_splits_the_story_without_losing_or_repeating_an_event(tmp_pa
 def test_every_event_names_its_thread_and_a_true_channel():
     raw = pd.concat([pd.read_csv(DEMO / f"{n}.csv", dtype=str, keep_default_na=False) for n in SYSTEMS])
     kind = raw["thread"].str.split("-").str[0]
-    assert set(kind) == {"ORD", "SHP", "APT", "CALL", "TKT", "SVC"}
+    assert set(kind) == {"ORD", "SHP", "APT", "CALL", "TKT", "SVC", "SRV"}
     assert (raw.loc[kind == "ORD", "thread"] == raw.loc[kind == "ORD", "order_id"]).all()
     assert set(raw["channel"]) == {"", "web", "app", "phone", "email", "sms", "in_person"}
     # Each kind of thread lives in one system: calls and the order in the CRM, tickets in ticketing.

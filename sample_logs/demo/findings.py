@@ -25,15 +25,16 @@ from measures import (  # noqa: E402
     SYSTEMS,
     call_reasons,
     case_flows,
-    case_waits,
     cases_with,
     days,
     first,
     lead_s,
     load,
+    phase_times,
     q,
     silence_before_visit,
     thread_flows,
+    waits_before,
 )
 
 BOTS = {"linecheck-api", "provisioning-bot", "notify-bot", "billing-bot"}
@@ -49,9 +50,9 @@ def overview(ev: pd.DataFrame) -> list[str]:
                    f"{part['activity'].nunique()} activities, {part['start_timestamp'].notna().sum()} with start")
     kinds = ev["thread"].str.split("-").str[0]
     out.append("  threads: " + ", ".join(f"{k} {n}" for k, n in ev.groupby(kinds)["thread"].nunique().items()))
-    placed = ev.groupby("order_id")["timestamp"].min()
-    out.append(f"  orders placed {placed.min()} .. {placed.max()}; events {ev['timestamp'].min()} .. "
-               f"{ev['timestamp'].max()}")
+    placed = ev.groupby("order_id")["local"].min()
+    out.append(f"  orders placed {placed.min()} .. {placed.max()}; events {ev['local'].min()} .. "
+               f"{ev['local'].max()} (local time)")
     starts = ev.groupby("order_id").head(1)["activity"].value_counts()
     out.append("  start activities: " + ", ".join(f"{a} {n}" for a, n in starts.items()))
     out.append(f"  evidence on {(ev['evidence'] != '').sum()} events; lanes: "
@@ -308,24 +309,27 @@ def verdict(assumed: float, observed: pd.Series, tolerance: float) -> str:
 def assumed_vs_observed(ev: pd.DataFrame, manifest: dict) -> list[str]:
     blueprint = manifest["blueprint"]
     assumptions, tolerance = blueprint["assumptions"], blueprint["assumptions"]["tolerance"]
-    waits, out = case_waits(ev), []
+    out = []
     for step, spec in assumptions["steps"].items():
         spec = spec if isinstance(spec, dict) else {"assumed_s": spec}
         mine = ev["activity"] == step
         measure = spec.get("measure") or ("service" if ev.loc[mine, "start_timestamp"].notna().any() else "waiting")
-        observed = {"service": ev.loc[mine, "service_s"], "waiting": waits[mine]}.get(measure)
         if measure == "lead":
             observed = lead_s(ev, spec["from"], step)
+        else:
+            observed = ev.loc[mine, "service_s"] if measure == "service" else waits_before(ev, step)
         label = f"{spec['from']} -> " if measure == "lead" else ""
         out.append(f"step {label}{step} ({measure}): {verdict(spec['assumed_s'], observed, tolerance)}")
     for segment in assumptions["segments"]:
         observed = lead_s(ev, segment["from"], segment["to"])
         out.append(f"segment {segment['from']} -> {segment['to']}: "
                    f"{verdict(segment['assumed_s'], observed, tolerance)}")
-    for phase in blueprint["phases"]:
-        mine = ev[ev["activity"].isin(phase["activities"])].groupby("order_id")
-        span = (mine["timestamp"].max() - mine["begin"].min()).dt.total_seconds()
-        out.append(f"phase {phase['name']}: {verdict(phase['assumed_duration_s'], span, tolerance)}")
+    active, elapsed = phase_times(ev, [p["activities"] for p in blueprint["phases"]])
+    for phase, spent, span in zip(blueprint["phases"], elapsed, active, strict=True):
+        assumed = phase.get("assumed_duration_s")
+        told = verdict(assumed, spent, tolerance) if assumed is not None else "no assumption"
+        out.append(f"phase {phase['name']} (elapsed): {told}; active median {span.median():.0f} s, "
+                   f"p90 {span.quantile(0.9):.0f} s")
     return out
 
 

@@ -72,8 +72,8 @@ def journey(order: Order, world: World):
                                                delivered)
     if appointment is None:
         return case  # cancelled while waiting for the technician
-    installed, appointment = yield from installation(case, world, appointment)
-    activated = activate(case, installed, appointment)
+    installed = yield from installation(case, world, appointment)
+    activated = activate(case, installed)
     aftercare(case, activated)
     return case
 
@@ -289,12 +289,12 @@ def report_failure(case: Case, appointment: Appointment, end: dt.datetime, outco
 
 def installation(case: Case, world: World, appointment: Appointment):
     """Visits until the line is installed: a failed visit is reported and a new one booked,
-    without a notice. Returns the end of the successful visit and its appointment."""
+    without a notice. Returns the end of the successful visit."""
     while True:
         end, outcome = visit(case, appointment)
         if outcome == "installed":
             case.add("Sign installation report", end + seconds(60, 240), CUSTOMER, appointment.thread)
-            return end, appointment
+            return end
         ready = report_failure(case, appointment, end, outcome)
         length = lognormal(9, 0.55, 3, 40)
         start = fit(ready + hours(0.3, 3), "dispatch", length)
@@ -315,13 +315,13 @@ def billing_run(activated: dt.datetime) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(6))
 
 
-def activate(case: Case, installed: dt.datetime, appointment: Appointment) -> dt.datetime:
+def activate(case: Case, installed: dt.datetime) -> dt.datetime:
     start = installed + minutes(5, 20)
     activated = case.add("Activate line in network", start + seconds(60, 240), PROVISIONING, start=start)
     case.add("Send welcome email", activated + seconds(60, 600), NOTIFY)
     case.add("Send first bill", billing_run(activated) + minutes(0, 50), BILLING)
     if chance(0.45):
-        case.add("Rate installation", snap(installed + hours(1, 72), "customer"), CUSTOMER, appointment.thread,
+        case.add("Rate installation", snap(installed + hours(1, 72), "customer"), CUSTOMER,
                  channel=case.order.online_channel)
     return activated
 

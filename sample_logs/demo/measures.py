@@ -20,13 +20,22 @@ def load(folder: Path) -> tuple[pd.DataFrame, dict]:
     manifest = json.loads((folder / "manifest.json").read_text())
     frames = [pd.read_csv(folder / f"{s}.csv", dtype=str, keep_default_na=False).assign(system=s) for s in SYSTEMS]
     ev = pd.concat(frames, ignore_index=True)
-    ev["timestamp"] = pd.to_datetime(ev["timestamp"])
-    ev["start_timestamp"] = pd.to_datetime(ev["start_timestamp"].replace("", None))
+    # Durations in UTC, as the feed computes them (a wait across the switch to summer time on
+    # 29 March is an hour shorter than its wall-clock difference); `local` keeps the wall clock.
+    ev["local"] = pd.to_datetime(ev["timestamp"])
+    ev["timestamp"] = utc(ev["local"])
+    ev["start_timestamp"] = utc(pd.to_datetime(ev["start_timestamp"].replace("", None)))
     ev["begin"] = ev["start_timestamp"].fillna(ev["timestamp"])
     ev["service_s"] = (ev["timestamp"] - ev["start_timestamp"]).dt.total_seconds()
     ev = ev.sort_values(["order_id", "timestamp"], kind="mergesort").reset_index(drop=True)
     ev["lane"] = lanes(ev, manifest["blueprint"]["lanes"]["rules"])
     return ev, manifest
+
+
+def utc(local: pd.Series) -> pd.Series:
+    """Naive Europe/London wall-clock times as naive UTC."""
+    return local.dt.tz_localize("Europe/London", ambiguous=True, nonexistent="shift_forward") \
+        .dt.tz_convert("UTC").dt.tz_localize(None)
 
 
 def lanes(ev: pd.DataFrame, rules: list[dict]) -> pd.Series:
@@ -64,12 +73,13 @@ def cases_with(ev: pd.DataFrame, activity: str) -> set[str]:
 
 
 def thread_flows(ev: pd.DataFrame) -> pd.DataFrame:
-    """Flows as thread-aware mining draws them: each event from the previous event of its thread,
-    a thread's first event from the previous event of its case; the wait runs from that event's
-    end to this one's start (no wait where they overlap)."""
+    """Flows as the feed draws them: each event from the previous event of its thread (a thread is
+    a source's thread value: APT-10001-1 in the CRM and in ops are two threads), a thread's first
+    event from the previous event of its case; the wait runs from that event's end to this one's
+    start (no wait where they overlap)."""
     prev_in_case = ev.groupby("order_id").cumcount() > 0
     pos = pd.Series(range(len(ev)), index=ev.index)
-    prev_thread = pos.groupby([ev["order_id"], ev["thread"]]).shift(1)
+    prev_thread = pos.groupby([ev["order_id"], ev["system"], ev["thread"]]).shift(1)
     source = prev_thread.where(prev_thread.notna(), (pos - 1).where(prev_in_case)).dropna().astype(int)
     target = source.index
     wait = (ev.loc[target, "begin"].to_numpy() - ev["timestamp"].to_numpy()[source.to_numpy()])
@@ -112,15 +122,34 @@ def silence_before_visit(ev: pd.DataFrame) -> pd.Series:
     return pd.Series(gaps)
 
 
-def case_waits(ev: pd.DataFrame) -> pd.Series:
-    """Per event: from the end of the case's previous event to this one's start (0 if they overlap)."""
-    prev_end = ev.groupby("order_id")["timestamp"].shift(1)
-    return (ev["begin"] - prev_end).dt.total_seconds().clip(lower=0)
+def waits_before(ev: pd.DataFrame, activity: str) -> pd.Series:
+    """Seconds of waiting before each event of `activity`, along the flow into it (thread_flows)."""
+    flows = thread_flows(ev)
+    return flows.loc[flows["target"] == activity, "wait_d"] * 86400
 
 
 def lead_s(ev: pd.DataFrame, source: str, target: str) -> pd.Series:
-    """Per case: from the first completion of `source` to the first completion of `target` after it."""
-    start = first(ev, source)
+    """Per case: from the first occurrence of `source` (its start, else its end) to the first end
+    of `target` at or after it (the feed's lead)."""
+    start = first(ev, source, column="begin")
     ends = ev[ev["activity"] == target][["order_id", "timestamp"]]
     ends = ends[ends["timestamp"] >= ends["order_id"].map(start)]
     return (ends.groupby("order_id")["timestamp"].min() - start).dropna().dt.total_seconds()
+
+
+def phase_times(ev: pd.DataFrame, phases: list[list[str]]) -> tuple[list[pd.Series], list[pd.Series]]:
+    """Per phase, per case (seconds): active, from its first entry (start, else end) to its last
+    exit; elapsed, from the end of the phases before it (or the case's start) to the latest exit of
+    it and of every phase before it, so that a case's elapsed times add up (the feed's phases)."""
+    phase_of = {a: i for i, names in enumerate(phases) for a in names}
+    code = ev["activity"].map(phase_of)
+    mine = ev[code.notna()].assign(phase=code[code.notna()].astype(int))
+    spans = mine.groupby(["order_id", "phase"]).agg(entry=("begin", "min"), exit=("timestamp", "max"))
+    spans = spans.reset_index().sort_values(["order_id", "phase"])
+    case_start = ev.groupby("order_id")["begin"].min()
+    spans["ended"] = spans.groupby("order_id")["exit"].cummax()
+    spans["before"] = spans.groupby("order_id")["ended"].shift(1).fillna(spans["order_id"].map(case_start))
+    active = (spans["exit"] - spans["entry"]).dt.total_seconds()
+    elapsed = (spans["ended"] - spans["before"]).dt.total_seconds()
+    return ([active[spans["phase"] == i] for i in range(len(phases))],
+            [elapsed[spans["phase"] == i] for i in range(len(phases))])

@@ -36,7 +36,7 @@ CATALOGUE: dict[str, tuple[str, str, str, str, str | None]] = {
     "Support agent checks appointment": ("crm", "support_agent", "APT", "", ""),
     "Send welcome email": ("crm", "notification_service", "SVC", "welcome email", "email"),
     "Send first bill": ("crm", "billing_system", "SVC", "first bill", "email"),
-    "Rate installation": ("crm", "customer", "APT", "", None),
+    "Rate installation": ("crm", "customer", "SRV", "", None),
     "Report problem online": ("ticketing", "customer", "TKT", "ticket acknowledgement email", None),
     "Open support ticket": ("ticketing", "support_agent", "TKT", "ticket acknowledgement email", "phone"),
     "Repair line fault": ("ticketing", "network_engineer", "TKT", "", ""),
@@ -217,12 +217,13 @@ class Case:
 
     def add(self, activity: str, ts: dt.datetime, resource: str, thread: str | None = None,
             channel: str | None = None, start: dt.datetime | None = None) -> dt.datetime:
-        """Log one event; returns its timestamp. The order, shipment and service have one thread each."""
+        """Log one event; returns its timestamp. The order, shipment, service and survey have one
+        thread each."""
         system, role, kind, evidence, default_channel = CATALOGUE[activity]
         channel = default_channel if channel is None else channel
         assert channel is not None and (start is None or start <= ts), (activity, channel, start, ts)
         if thread is None:
-            assert kind in ("ORD", "SHP", "SVC"), activity
+            assert kind in ("ORD", "SHP", "SVC", "SRV"), activity
             thread = self.id if kind == "ORD" else f"{kind}-{self.order.number}"
         self.events.append({"system": system, "order_id": self.id, "activity": activity, "timestamp": ts,
                             "start_timestamp": start, "resource": resource, "role": role,

@@ -74,10 +74,18 @@ def test_demo_blueprint_key_numbers(client):
     phases = {p["name"]: p for p in got["phases"]}
     assert list(phases) == ["Order", "Delivery", "Installation", "Activation", "Aftercare"]
     for phase in phases.values():
-        assert phase["observed"]["count"] > 0 and phase["assumed"]["assumed_s"] > 0
-        assert phase["assumed"]["status"] in ("as_assumed", "slower", "faster")
+        assert phase["observed"]["count"] > 0
+    assert [p["assumed"]["status"] if p["assumed"] else None for p in phases.values()] == [
+        "faster", "as_assumed", "slower", "slower", None]  # the workshop gave Aftercare no duration
     assert phases["Order"]["observed"]["count"] == 336
-    assert phases["Installation"]["assumed"]["status"] == "slower"  # the technicians' queue
+    # Installation's elapsed time, by hand: from the router's arrival (Delivery's end; it always
+    # comes after the order's steps) to the case's last Installation step, when that is later.
+    install = manifest()["blueprint"]["phases"][2]["activities"]
+    utc = raw.assign(at=pd.to_datetime(raw["timestamp"]).dt.tz_localize("Europe/London").dt.tz_convert("UTC"))
+    received = utc[utc["activity"] == "Receive router"].groupby("order_id")["at"].max()
+    last = utc[utc["activity"].isin(install)].groupby("order_id")["at"].max()
+    elapsed = (last.clip(lower=received) - received).dt.total_seconds()
+    assert phases["Installation"]["elapsed"]["median_s"] == float(elapsed.median()) == 525_484.5
     # Service time where start timestamps exist: the visits' own durations (10 min to 200 min).
     visit = steps["Technician visits on site"]
     assert 600 <= visit["service_time"]["median_s"] <= 200 * 60
