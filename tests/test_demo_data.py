@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from tests.conftest import SAMPLES
 
@@ -56,3 +57,44 @@ def test_every_event_names_its_thread_and_a_true_channel():
                                                         "Send ticket resolution"}
     sms = raw[raw["channel"] == "sms"]["activity"]
     assert set(sms) == {"Send shipment tracking SMS", "Send appointment reminder"}  # SMS is not phone
+
+
+def _measures():
+    """sample_logs/demo/measures.py: the definitions the demo README's numbers are computed with."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("demo_measures", DEMO / "measures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_readme_measures_are_the_feeds(client):
+    """What findings.py prints (flows, waits, leads, phases) is what the feed of the demo says."""
+    from tests.blueprint.test_feed import feed, load_demo
+
+    got = feed(client, load_demo(client))
+    measures = _measures()
+    ev, manifest = measures.load(DEMO)
+    flows = measures.thread_flows(ev).groupby(["source", "target"])["wait_d"].agg(["count", "median"])
+    assert {(f["source"], f["target"]): (f["count"], round(f["waiting"]["median_s"], 3)) for f in got["flows"]} == {
+        key: (int(row["count"]), round(row["median"] * 86400, 3)) for key, row in flows.iterrows()}
+    steps = {s["activity"]: s for s in got["steps"]}
+    for name, spec in manifest["blueprint"]["assumptions"]["steps"].items():
+        if name not in steps:
+            continue  # the promised call, never observed
+        assumed = steps[name]["assumed"]
+        if assumed["measure"] == "lead":
+            mine = measures.lead_s(ev, spec["from"], name)
+        elif assumed["measure"] == "waiting":
+            mine = measures.waits_before(ev, name)
+        else:
+            mine = ev.loc[ev["activity"] == name, "service_s"]
+        assert assumed["observed_median_s"] == pytest.approx(mine.median()), name
+    for segment in got["assumptions"]["segments"]:
+        mine = measures.lead_s(ev, segment["from"], segment["to"])
+        assert segment["comparison"]["observed_median_s"] == pytest.approx(mine.median())
+    active, elapsed = measures.phase_times(ev, [p["activities"] for p in manifest["blueprint"]["phases"]])
+    for phase, spans, spent in zip(got["phases"], active, elapsed, strict=True):
+        assert (phase["active"]["median_s"], phase["elapsed"]["median_s"]) == pytest.approx(
+            (spans.median(), spent.median()))
