@@ -13,7 +13,9 @@ from app.db import make_engine, make_session_factory, transaction
 from app.errors import install_error_handlers
 from app.ingest.endpoints import router as ingest_router
 from app.ingest.jobs import UploadRunner
+from app.limits import RequestLimits
 from app.memory import tune_allocator
+from app.openapi import install_openapi
 from app.sources.endpoints import router as sources_router
 from app.store.service import ColumnarRefresher
 
@@ -52,13 +54,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.feed_cache = FeedCache()
     app.state.models = ModelStore()
     install_error_handlers(app)
+    app.add_middleware(RequestLimits)
     app.include_router(sources_router)
     app.include_router(ingest_router)
     app.include_router(blueprint_router)
 
     @app.get("/healthz", tags=["health"])
-    def healthz() -> dict:
+    def healthz() -> dict[str, str]:
         """Liveness: no key needed."""
         return {"status": "ok"}
 
+    # /openapi.json, /docs and /redoc answer without a key: the contract is public, the data is not.
+    install_openapi(app)
     return app

@@ -1,6 +1,5 @@
 """/v1/blueprints: define a service's blueprint and read its observed feed."""
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
@@ -12,6 +11,8 @@ from app.blueprint import service
 from app.blueprint.feed_schema import Feed, feed_json_schema
 from app.blueprint.schemas import BlueprintIn, BlueprintOut
 from app.db import SessionDep
+from app.openapi import problems
+from app.params import DATE_TIME_TEXT, BlueprintId, UtcDateTime
 
 router = APIRouter(tags=["blueprints"])
 
@@ -29,31 +30,33 @@ def list_blueprints(session: SessionDep, principal: ReadPrincipal):
 
 
 @router.get("/v1/blueprints/{blueprint_id}", response_model=BlueprintOut)
-def get_blueprint(blueprint_id: int, session: SessionDep, principal: ReadPrincipal):
+def get_blueprint(blueprint_id: BlueprintId, session: SessionDep, principal: ReadPrincipal):
     """One blueprint's definition."""
     return BlueprintOut.of(service.get_blueprint(session, workspace_id=principal.workspace_id,
                                                  blueprint_id=blueprint_id))
 
 
 @router.put("/v1/blueprints/{blueprint_id}", response_model=BlueprintOut)
-def replace_blueprint(blueprint_id: int, body: BlueprintIn, session: SessionDep, principal: AdminPrincipal):
+def replace_blueprint(blueprint_id: BlueprintId, body: BlueprintIn, session: SessionDep, principal: AdminPrincipal):
     """Replace a blueprint's definition (its revision goes up; feeds recompute)."""
     return BlueprintOut.of(service.replace_blueprint(session, workspace_id=principal.workspace_id,
                                                      blueprint_id=blueprint_id, body=body))
 
 
 @router.delete("/v1/blueprints/{blueprint_id}", status_code=204)
-def delete_blueprint(blueprint_id: int, session: SessionDep, principal: AdminPrincipal):
+def delete_blueprint(blueprint_id: BlueprintId, session: SessionDep, principal: AdminPrincipal):
     """Delete a blueprint (its sources and events stay)."""
     service.delete_blueprint(session, workspace_id=principal.workspace_id, blueprint_id=blueprint_id)
     return Response(status_code=204)
 
 
-@router.get("/v1/blueprints/{blueprint_id}/feed", response_model=Feed, response_model_by_alias=True)
-def get_feed(blueprint_id: int, request: Request, background: BackgroundTasks, session: SessionDep,
+@router.get("/v1/blueprints/{blueprint_id}/feed", response_model=Feed, response_model_by_alias=True,
+            responses={304: {"description": "Not modified (If-None-Match named the current ETag)"},
+                       **problems(400)})
+def get_feed(blueprint_id: BlueprintId, request: Request, background: BackgroundTasks, session: SessionDep,
              principal: ReadPrincipal,
-             from_: Annotated[datetime | None, Query(alias="from")] = None,
-             to: Annotated[datetime | None, Query()] = None,
+             from_: Annotated[UtcDateTime | None, Query(alias="from", description=DATE_TIME_TEXT)] = None,
+             to: Annotated[UtcDateTime | None, Query(description=DATE_TIME_TEXT)] = None,
              segment: Annotated[list[str] | None, Query(description="attribute=value; repeatable")] = None):
     """The observed blueprint (schema blueprint-feed/1). Cases are in the window when they begin in
     [from, to); a segment keeps cases with an event holding attribute=value. ETag / If-None-Match."""
@@ -69,8 +72,9 @@ def get_feed(blueprint_id: int, request: Request, background: BackgroundTasks, s
 
 
 @router.get("/v1/blueprints/{blueprint_id}/bpmn", response_class=Response,
-            responses={200: {"content": {"application/xml": {}}, "description": "BPMN 2.0 XML"}})
-def get_bpmn(blueprint_id: int, request: Request, session: SessionDep, principal: ReadPrincipal):
+            responses={200: {"content": {"application/xml": {"schema": {"type": "string"}}},
+                             "description": "BPMN 2.0 XML"}})
+def get_bpmn(blueprint_id: BlueprintId, request: Request, session: SessionDep, principal: ReadPrincipal):
     """The process model (pm4py's inductive miner on the variants covering 95% of cases) as BPMN 2.0,
     one lane per blueprint lane; opens in bpmn.io and Camunda Modeler. Waits while it is computed."""
     models = request.app.state.models
@@ -83,7 +87,7 @@ def get_bpmn(blueprint_id: int, request: Request, session: SessionDep, principal
 
 
 @router.get("/v1/blueprints/{blueprint_id}/lanes/suggest")
-def suggest_lanes(blueprint_id: int, request: Request, session: SessionDep, principal: ReadPrincipal) -> dict:
+def suggest_lanes(blueprint_id: BlueprintId, request: Request, session: SessionDep, principal: ReadPrincipal) -> dict:
     """Proposed lane rules, each with its reason (role and resource names, source system kinds,
     pm4py's organisational roles): a start to edit, then PUT into the blueprint's `lanes`."""
     return feeds.suggest_lanes(session, workspace_id=principal.workspace_id, blueprint_id=blueprint_id,

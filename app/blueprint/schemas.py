@@ -6,6 +6,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.lanes.schemas import LaneRule, LaneRules
+from app.params import BodyId, UtcDateTime
+
+# Request models refuse NaN and Infinity (e.g. tolerance: Infinity); app/params.py says why.
+_BODY = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Correlation(BaseModel):
@@ -14,14 +18,14 @@ class Correlation(BaseModel):
     `attribute` applies to every source; `per_source` overrides it by source name. The value
     `case_id` means the source's own case id. Events without the key are left out and counted."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = _BODY
 
     attribute: str = "case_id"
     per_source: dict[str, str] = Field(default_factory=dict)
 
 
 class PhaseSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = _BODY
 
     name: str = Field(min_length=1, max_length=200)
     activities: list[str] = Field(default_factory=list)
@@ -30,7 +34,7 @@ class PhaseSpec(BaseModel):
 
 
 class HandoffAssumption(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = _BODY
 
     source: str
     target: str
@@ -41,7 +45,7 @@ class Assumptions(BaseModel):
     """What the workshop assumed: step durations (service time, else waiting before the step),
     phase durations, and the handoffs the design expects."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = _BODY
 
     steps: dict[str, float] = Field(default_factory=dict, description="activity -> assumed seconds")
     phases: dict[str, float] = Field(default_factory=dict, description="phase -> assumed seconds")
@@ -50,18 +54,18 @@ class Assumptions(BaseModel):
 
 
 class Filters(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = _BODY
 
-    from_: datetime | None = Field(default=None, alias="from")
-    to: datetime | None = None
+    from_: UtcDateTime | None = Field(default=None, alias="from")
+    to: UtcDateTime | None = None
     segment: list[str] = Field(default_factory=list, description="attribute=value, all must hold")
 
 
 class BlueprintIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(**_BODY, populate_by_name=True)
 
     name: str = Field(min_length=1, max_length=200)
-    sources: list[int] = Field(min_length=1)
+    sources: list[BodyId] = Field(min_length=1)
     correlation: Correlation = Field(default_factory=Correlation)
     lanes: LaneRules | list[LaneRule] = Field(default_factory=LaneRules)
     phases: list[PhaseSpec] = Field(default_factory=list)

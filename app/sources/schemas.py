@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.params import RequestBody, drop_null_defaults, refuse_null
+
 
 class SystemKind(StrEnum):
     ticketing = "ticketing"
@@ -14,13 +16,11 @@ class SystemKind(StrEnum):
     other = "other"
 
 
-class Mapping(BaseModel):
+class Mapping(RequestBody):
     """Which column of the source's files holds each canonical field.
 
     Unset fields default to the XES standard keys (`case:concept:name`, `concept:name`,
     `time:timestamp`, `org:resource`, `org:role` or else `org:group`, `lifecycle:transition`)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     case_id: str | None = None
     activity: str | list[str] | None = Field(
@@ -51,9 +51,7 @@ def _check_zone(v: str) -> str:
     return v
 
 
-class SourceCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SourceCreate(RequestBody):
     name: str = Field(min_length=1, max_length=200)
     system: SystemKind = SystemKind.other
     timezone: str = Field(default="UTC", description="Zone of naive timestamps in this source's files.")
@@ -62,18 +60,19 @@ class SourceCreate(BaseModel):
     _zone = field_validator("timezone")(_check_zone)
 
 
-class SourceUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SourceUpdate(RequestBody):
+    """The fields to change; a field left out keeps its value (none may be set to null)."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    system: SystemKind | None = None
-    timezone: str | None = None
-    mapping: Mapping | None = None
+    model_config = ConfigDict(json_schema_extra=drop_null_defaults)
 
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, v):
-        return None if v is None else _check_zone(v)
+    # Defaults of None mark "left out": pydantic does not validate defaults, and refuses a null sent.
+    name: str = Field(default=None, min_length=1, max_length=200)
+    system: SystemKind = None
+    timezone: str = None
+    mapping: Mapping = None
+
+    _not_null = field_validator("name", "system", "timezone", "mapping", mode="before")(refuse_null)
+    _zone = field_validator("timezone")(_check_zone)
 
 
 class SourceOut(BaseModel):
