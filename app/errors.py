@@ -1,6 +1,8 @@
 """Typed errors, each carrying its HTTP status, rendered as application/problem+json by one handler."""
 
 import logging
+import re
+from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
 
@@ -9,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
+from starlette.routing import compile_path
 
 log = logging.getLogger("app.errors")
 PROBLEM = "application/problem+json"
@@ -137,13 +139,18 @@ def _out_of_range_id(errors: list[dict]) -> str | None:
     return f"no {str(locations[0][1]).removesuffix('_id')} {errors[0].get('input')}"
 
 
-def allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves at this path (Starlette names only the first route's)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match in (Match.FULL, Match.PARTIAL):
-            methods |= getattr(route, "methods", None) or set()
+@lru_cache(maxsize=256)
+def _path_pattern(template: str) -> re.Pattern:
+    return compile_path(template)[0]
+
+
+def allowed_methods(request: Request, named: str = "") -> list[str]:
+    """Every method the document lists at this path, with those Starlette `named` (it names only the
+    first route's: GET /v1/sources/{id} hides its PATCH and DELETE)."""
+    methods = {m.strip().upper() for m in named.split(",") if m.strip()}
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if _path_pattern(template).match(request.scope["path"]):
+            methods |= {method.upper() for method in operations}
     return sorted(methods)
 
 
@@ -169,7 +176,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
-            headers["Allow"] = ", ".join(allowed_methods(request))
+            headers["Allow"] = ", ".join(allowed_methods(request, headers.get("Allow", "")))
         title = status_title(exc.status_code)
         return problem_response(exc.status_code, title, str(exc.detail), headers=headers or None)
 

@@ -28,11 +28,11 @@ class RequestLimits:
         await self.app(scope, receive, send)
 
     def _refusal(self, scope: Scope):
-        url = len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string") or b"")
+        query = scope.get("query_string") or b""
+        url = len(scope.get("raw_path") or scope["path"].encode()) + (len(query) + 1 if query else 0)
         if url > self.max_url_bytes:
             size, limit = describe_sizes(url, self.max_url_bytes)
-            return problem_response(414, status_title(414), f"the URL is {size}; the limit is {limit} "
-                                    "(send long filters in a request body instead)")
+            return problem_response(414, status_title(414), f"the URL is {size}; the limit is {limit}")
         headers = sum(len(name) + len(value) for name, value in scope.get("headers", ()))
         if headers > self.max_header_bytes:
             size, limit = describe_sizes(headers, self.max_header_bytes)

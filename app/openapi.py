@@ -17,7 +17,7 @@ _IMPLIED_TEXT = {
     400: "The body cannot be read (not JSON, not UTF-8), or the input is malformed",
     401: "No API key, or an unknown one (send Authorization: Bearer <key>)",
     403: "The API key lacks the scope this operation needs",
-    404: "No such thing in this workspace (also for ids outside 1..2^63-1)",
+    404: "No such thing in this workspace (also for ids outside 1..2^31-1)",
     414: "The URL is too long",
     422: "Invalid request: each error names its location (body.name, query.to, path.source_id)",
     431: "The request headers are too large",

@@ -8,12 +8,13 @@ from fastapi import Path
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-# Ids are 64-bit signed integers in every database; larger numbers overflow the drivers.
-MAX_ID = 2**63 - 1
+# Ids are INTEGER columns: 32-bit on PostgreSQL (64-bit on SQLite). A larger number cannot name
+# anything, and would overflow the driver or the server (a 500) if it reached a query.
+MAX_ID = 2**31 - 1
 # Path ids outside this range answer 404 "no <thing> <id>" (app/errors.py): such a thing cannot exist.
-SourceId = Annotated[int, Path(ge=1, le=MAX_ID, description="A source's id")]
-UploadId = Annotated[int, Path(ge=1, le=MAX_ID, description="An upload's id")]
-BlueprintId = Annotated[int, Path(ge=1, le=MAX_ID, description="A blueprint's id")]
+SourceId = Annotated[int, Path(ge=1, le=MAX_ID, description="A source's id", examples=[1])]
+UploadId = Annotated[int, Path(ge=1, le=MAX_ID, description="An upload's id", examples=[1])]
+BlueprintId = Annotated[int, Path(ge=1, le=MAX_ID, description="A blueprint's id", examples=[1])]
 # An id inside a request body (out of range: 422 naming the field).
 BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]
 

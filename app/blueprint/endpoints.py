@@ -52,7 +52,7 @@ def delete_blueprint(blueprint_id: BlueprintId, session: SessionDep, principal: 
 
 @router.get("/v1/blueprints/{blueprint_id}/feed", response_model=Feed, response_model_by_alias=True,
             responses={304: {"description": "Not modified (If-None-Match named the current ETag)"},
-                       **problems(400)})
+                       **problems(400, e400="A segment is not attribute=value")})
 def get_feed(blueprint_id: BlueprintId, request: Request, background: BackgroundTasks, session: SessionDep,
              principal: ReadPrincipal,
              from_: Annotated[UtcDateTime | None, Query(alias="from", description=DATE_TIME_TEXT)] = None,
@@ -73,7 +73,8 @@ def get_feed(blueprint_id: BlueprintId, request: Request, background: Background
 
 @router.get("/v1/blueprints/{blueprint_id}/bpmn", response_class=Response,
             responses={200: {"content": {"application/xml": {"schema": {"type": "string"}}},
-                             "description": "BPMN 2.0 XML"}})
+                             "description": "BPMN 2.0 XML"},
+                       **problems(400, e400="A segment of the blueprint's filters is not attribute=value")})
 def get_bpmn(blueprint_id: BlueprintId, request: Request, session: SessionDep, principal: ReadPrincipal):
     """The process model (pm4py's inductive miner on the variants covering 95% of cases) as BPMN 2.0,
     one lane per blueprint lane; opens in bpmn.io and Camunda Modeler. Waits while it is computed."""
@@ -86,7 +87,8 @@ def get_bpmn(blueprint_id: BlueprintId, request: Request, session: SessionDep, p
                     headers={"Content-Disposition": f'attachment; filename="blueprint-{blueprint_id}.bpmn"'})
 
 
-@router.get("/v1/blueprints/{blueprint_id}/lanes/suggest")
+@router.get("/v1/blueprints/{blueprint_id}/lanes/suggest",
+            responses=problems(400, e400="A segment of the blueprint's filters is not attribute=value"))
 def suggest_lanes(blueprint_id: BlueprintId, request: Request, session: SessionDep, principal: ReadPrincipal) -> dict:
     """Proposed lane rules, each with its reason (role and resource names, source system kinds,
     pm4py's organisational roles): a start to edit, then PUT into the blueprint's `lanes`."""

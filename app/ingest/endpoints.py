@@ -19,6 +19,8 @@ router = APIRouter(tags=["uploads"])
 MULTIPART = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"],
     "properties": {"file": {"type": "string", "format": "binary"}}}}}}}
+FILE_REFUSED = problems(413, 415, e413="The file is larger than max_upload_mb, or inflates beyond the limits",
+                        e415="Not a format the service reads")
 
 
 def _out(upload, runner) -> dict:
@@ -30,7 +32,7 @@ def _out(upload, runner) -> dict:
 
 @router.post("/v1/sources/{source_id}/uploads", status_code=201, response_model=UploadOut,
              openapi_extra=MULTIPART,
-             responses={202: {"model": UploadOut, "description": "Queued"}, **problems(413, 415)})
+             responses={202: {"model": UploadOut, "description": "Queued"}, **FILE_REFUSED})
 async def upload_file(source_id: SourceId, request: Request, session: SessionDep, principal: IngestPrincipal,
                       options: Annotated[UploadOptions, Query()]):
     """Upload a log (CSV, XES, Parquet, JSON lines, OCEL 2.0; optionally gzipped) as multipart field `file`.
@@ -69,7 +71,8 @@ def get_upload(upload_id: UploadId, request: Request, session: SessionDep, princ
     return _out(upload, request.app.state.uploads)
 
 
-@router.delete("/v1/uploads/{upload_id}", response_model=UploadDeleted, responses=problems(409))
+@router.delete("/v1/uploads/{upload_id}", response_model=UploadDeleted,
+               responses=problems(409, e409="The upload is queued or running"))
 def delete_upload(upload_id: UploadId, session: SessionDep, principal: IngestPrincipal):
     """Undo an upload: remove it and exactly the events it added."""
     removed = service.delete_upload(session, workspace_id=principal.workspace_id, upload_id=upload_id)

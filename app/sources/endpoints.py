@@ -11,9 +11,10 @@ from app.sources.schemas import SourceCreate, SourceOut, SourceStats, SourceUpda
 from app.store import columnar
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
+NAME_TAKEN = problems(409, e409="A source of that name exists already")
 
 
-@router.post("", status_code=201, response_model=SourceOut, responses=problems(409))
+@router.post("", status_code=201, response_model=SourceOut, responses=NAME_TAKEN)
 def create_source(body: SourceCreate, session: SessionDep, principal: AdminPrincipal):
     """Register a source system and how its columns map onto events."""
     return service.create_source(session, workspace_id=principal.workspace_id, body=body)
@@ -31,7 +32,7 @@ def get_source(source_id: SourceId, session: SessionDep, principal: ReadPrincipa
     return service.get_source(session, workspace_id=principal.workspace_id, source_id=source_id)
 
 
-@router.patch("/{source_id}", response_model=SourceOut, responses=problems(409))
+@router.patch("/{source_id}", response_model=SourceOut, responses=NAME_TAKEN)
 def update_source(source_id: SourceId, body: SourceUpdate, session: SessionDep, principal: AdminPrincipal):
     """Change a source's name, kind, time zone or mapping (applies to later uploads)."""
     return service.update_source(session, workspace_id=principal.workspace_id, source_id=source_id, body=body)

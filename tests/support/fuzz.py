@@ -7,6 +7,7 @@ Used by tests/test_fuzz.py (bounded, in `make test`) and by `make fuzz` (longer)
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -76,7 +77,8 @@ def run(*, max_time: int, max_examples: int, workdir: Path, seed_value: int | No
                 "--report", "json", "--report-json-path", str(report), "--no-color", *extra]
         if seed_value is not None:
             args += ["--seed", str(seed_value)]
-        done = subprocess.run(args, capture_output=True, text=True, timeout=max_time * 3 + 120)
+        # In the work folder: schemathesis keeps a cache of its findings in the current directory.
+        done = subprocess.run(args, capture_output=True, text=True, timeout=max_time * 3 + 120, cwd=workdir)
     result = FuzzResult(returncode=done.returncode, output=done.stdout + done.stderr)
     if report.exists():
         _read_report(json.loads(report.read_text()), result)
@@ -92,12 +94,14 @@ def main() -> None:
     parser.add_argument("--max-time", type=int, default=300)
     parser.add_argument("--max-examples", type=int, default=200)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--workdir", type=Path, default=None, help="keep the server log and report here")
     args, extra = parser.parse_known_args()
-    with tempfile.TemporaryDirectory(prefix="bm-fuzz-") as tmp:
-        result = run(max_time=args.max_time, max_examples=args.max_examples, workdir=Path(tmp),
-                     seed_value=args.seed, extra=tuple(extra))
-        print(result.output)
-        print((Path(tmp) / "server.log").read_text()[-20000:], file=sys.stderr)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bm-fuzz-"))
+    result = run(max_time=args.max_time, max_examples=args.max_examples, workdir=workdir,
+                 seed_value=args.seed, extra=tuple(extra))
+    print(result.output)
+    if args.workdir is None:
+        shutil.rmtree(workdir, ignore_errors=True)
     sys.exit(result.returncode)
 
 
