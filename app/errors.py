@@ -126,7 +126,10 @@ def problem_response(status: int, title: str, detail: str, headers: dict[str, st
 
 
 def _location(error: dict) -> str:
-    return ".".join(str(p) for p in error.get("loc", ()))
+    parts = [str(p) for p in error.get("loc", ())]
+    if error.get("type") == "nul_character" and (error.get("ctx") or {}).get("where"):
+        parts.append(error["ctx"]["where"])  # the field inside the body (app/params.py RequestBody)
+    return ".".join(parts)
 
 
 def _out_of_range_id(errors: list[dict]) -> str | None:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Path
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
 # Ids are INTEGER columns: 32-bit on PostgreSQL (64-bit on SQLite). A larger number cannot name
@@ -52,11 +52,42 @@ UtcDateTime = Annotated[datetime, BeforeValidator(_date_time_text), AfterValidat
                         WithJsonSchema({"type": "string", "format": "date-time"})]
 
 
+def _nul_at(value: object, where: str = "") -> str | None:
+    """Where in a JSON value a string (or key) holds a NUL character, if anywhere."""
+    if isinstance(value, str):
+        return where if "\x00" in value else None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list | tuple):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        path = f"{where}.{key}" if where else str(key)
+        if isinstance(key, str) and "\x00" in key:
+            return path
+        found = _nul_at(item, path)
+        if found is not None:
+            return found
+    return None
+
+
 class RequestBody(BaseModel):
     """Base of request bodies: unknown fields are refused (422 naming them), and so are NaN and
-    Infinity (Python's JSON reader accepts them; no response could carry them back as JSON)."""
+    Infinity (Python's JSON reader accepts them; no response could carry them back as JSON) and
+    NUL characters (PostgreSQL text and JSON cannot hold them: SQLite would, PostgreSQL would 500)."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_nul(cls, data: object) -> object:
+        where = _nul_at(data)
+        if where is not None:
+            # app/errors.py adds `where` to the error's location: body.lanes.0.match.activity
+            raise PydanticCustomError("nul_character", "holds a NUL character (\\u0000), which cannot be stored",
+                                      {"where": where})
+        return data
 
 
 def refuse_null(value: object) -> object:

@@ -266,3 +266,33 @@ def test_too_large_upload_states_sizes_that_differ(client, settings):
         just_over = b"x" * ((1 << 20) - 150)  # the multipart body is a few bytes over 1 MiB
         detail = upload(limited, sid, just_over).json()["detail"]
         assert re.fullmatch(r"the upload is 1,048,\d{3} bytes; the limit is 1,048,576 bytes", detail), detail
+
+
+@pytest.mark.parametrize(("method", "path", "request_args", "location"), [
+    ("POST", "/v1/sources", {"json": {"name": "a\x00b"}}, "body.name"),
+    ("POST", "/v1/sources", {"json": {"name": "m", "mapping": {"case_id": "c\x00"}}}, "body.mapping.case_id"),
+    ("PATCH", "/v1/sources/{sid}", {"json": {"timezone": "UTC", "name": "\x00"}}, "body.name"),
+    ("POST", "/v1/blueprints", {"json": {"name": "bp", "sources": ["{sid}"], "correlation": {
+        "per_source": {"src\x00": "x"}}}}, "body.correlation.per_source.src\x00"),
+    ("POST", "/v1/blueprints", {"json": {"name": "bp", "sources": ["{sid}"], "lanes": [
+        {"lane": "customer", "match": {"activity": "A\x00"}}]}}, "body.lanes.0.match.activity"),
+    ("POST", "/v1/sources/{sid}/uploads", {"params": {"object_type": "o\x00"}, "files": {"file": ("a.csv", CSV)}},
+     "query.object_type"),
+])
+def test_nul_characters_are_refused_on_every_backend(client, method, path, request_args, location):
+    sid = make_source(client, name="src", mapping=MAPPING)
+    fill = {"{sid}": sid}
+    args = {k: _filled(v, fill) for k, v in request_args.items()}
+    r = client.request(method, path.replace("{sid}", str(sid)), **args)
+    assert r.status_code == 422, r.text  # PostgreSQL cannot store NUL: this was a 500 there
+    assert r.json()["errors"][0]["location"] == location and "NUL character" in r.json()["detail"]
+    assert [s["name"] for s in client.get("/v1/sources").json()] == ["src"]
+    assert client.get("/v1/blueprints").json() == [] and client.get(f"/v1/sources/{sid}/uploads").json() == []
+
+
+def _filled(value, fill: dict):
+    if isinstance(value, dict):
+        return {k: _filled(v, fill) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_filled(v, fill) for v in value]
+    return fill.get(value, value) if isinstance(value, str) else value

@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.lanes.schemas import LaneRule, LaneRules
-from app.params import BodyId, UtcDateTime
+from app.params import BodyId, RequestBody, UtcDateTime
 
 # Request models refuse NaN and Infinity (e.g. tolerance: Infinity); app/params.py says why.
 _BODY = ConfigDict(extra="forbid", allow_inf_nan=False)
@@ -61,7 +61,7 @@ class Filters(BaseModel):
     segment: list[str] = Field(default_factory=list, description="attribute=value, all must hold")
 
 
-class BlueprintIn(BaseModel):
+class BlueprintIn(RequestBody):
     model_config = ConfigDict(**_BODY, populate_by_name=True)
 
     name: str = Field(min_length=1, max_length=200)

@@ -1,9 +1,12 @@
-"""Schemathesis over the API of a real server on a seeded SQLite database.
+"""Schemathesis over the API of a real `blueprint-miner serve` on a seeded SQLite database.
 
-Used by tests/test_fuzz.py (bounded, in `make test`) and by `make fuzz` (longer):
+Used by tests/test_fuzz.py (bounded, in `make test`) and by `make fuzz` (longer, all operations):
 
-    python -m tests.support.fuzz --max-time 300 --max-examples 200
-"""
+    python -m tests.support.fuzz --max-time 300 --max-examples 500
+
+Two passes on one server: first every operation but the DELETEs, so the seeded sources, uploads
+and blueprint stay there for the deep paths; then every operation, DELETEs included (and the
+stateful phase: create, read, delete, read again)."""
 
 import argparse
 import json
@@ -14,34 +17,42 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.support.postgres import PostgresServer, find_bindir
 from tests.support.server import ServerProcess
 
 KEY = "bpm_fuzz_admin_key_0123456789abcdef"
 CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
-          "response_schema_conformance", "response_headers_conformance")
-# Failures inside areas other work is changing at the time of writing; each entry names the
-# operation and why. Remove an entry once that work is merged and the fuzzer passes without it.
-KNOWN_ELSEWHERE: dict[str, str] = {}
+          "response_schema_conformance", "response_headers_conformance", "unsupported_method",
+          "allow_header_conformance", "ignored_auth", "use_after_free", "ensure_resource_availability",
+          "missing_required_header")
+# Not run: negative_data_rejection (pydantic's lax mode takes `false` for a float, e.g.
+# assumptions.tolerance) and positive_data_acceptance (business rules: unknown sources, unique
+# names, files without events answer 4xx to schema-valid requests, as they should).
+#
+# KNOWN-ELSEWHERE: failures in code another branch is changing while this was written, by
+# (check code, "METHOD /path") -> why. Remove an entry once that branch is merged and the fuzzer
+# passes without it; the bounded test fails on anything not listed.
+KNOWN_ELSEWHERE: dict[tuple[str, str], str] = {}
+PASSES = (("no deletes", ("--exclude-method", "DELETE"), 0.7), ("all operations", (), 0.3))
 
 
-def _events(case_ids: range, start_day: int) -> list[dict]:
+def _events(case_ids: range) -> list[dict]:
     steps = [("Open", "customer", "web"), ("Triage", "agent", "desk"), ("Fix", "engineer", "ops"),
              ("Close", "agent", "desk")]
     return [{"case_id": f"c{case}", "activity": activity, "resource": resource, "role": role,
-             "timestamp": f"2026-01-{start_day + case:02d}T{9 + hour}:00:00Z",
+             "timestamp": f"2026-01-{case:02d}T{9 + hour}:00:00Z",
              "attributes": {"channel": "email" if case % 2 else "phone"}}
             for case in case_ids for hour, (activity, role, resource) in enumerate(steps)]
 
 
 def seed(http) -> dict[str, int]:
-    """Two sources with a few events each (uploads 1 and 2) and a blueprint over both (id 1)."""
+    """Sources 1 and 2 with 20 events each (uploads 1 and 2) and blueprint 1 over both."""
     ids = {}
     for name, system, cases in (("desk", "ticketing", range(1, 6)), ("crm", "crm", range(3, 8))):
         r = http.post("/v1/sources", json={"name": name, "system": system, "timezone": "Europe/Rome"})
         r.raise_for_status()
         ids[name] = r.json()["id"]
-        pushed = http.post(f"/v1/sources/{ids[name]}/events", json=_events(cases, 1))
-        pushed.raise_for_status()
+        http.post(f"/v1/sources/{ids[name]}/events", json=_events(cases)).raise_for_status()
     r = http.post("/v1/blueprints", json={
         "name": "support", "sources": [ids["desk"], ids["crm"]],
         "lanes": {"rules": [{"lane": "customer", "match": {"role": "customer"}},
@@ -55,54 +66,90 @@ def seed(http) -> dict[str, int]:
 
 @dataclass
 class FuzzResult:
-    returncode: int
+    """The figures of all passes together."""
+
     operations: int = 0
     test_cases: int = 0
-    failures: list[dict] = field(default_factory=list)
+    failures: list[dict] = field(default_factory=list)  # schemathesis' entries: code, title, operations
+    errors: list = field(default_factory=list)
+    returncodes: list[int] = field(default_factory=list)
     output: str = ""
+
+    def unexpected(self) -> list[dict]:
+        """Failures not listed in KNOWN_ELSEWHERE."""
+        return [f for f in self.failures
+                if not all((f["code"], op) in KNOWN_ELSEWHERE for op in f.get("operations", ["?"]))]
+
+
+def _run_pass(server: ServerProcess, workdir: Path, *, name: str, args: tuple[str, ...], max_time: int,
+              max_examples: int, seed_value: int | None, result: FuzzResult) -> None:
+    report = workdir / f"report-{name.replace(' ', '-')}.json"
+    command = [str(Path(sys.executable).parent / "schemathesis"), "run", f"{server.base}/openapi.json",
+               "-H", f"Authorization: Bearer {KEY}", "--checks", ",".join(CHECKS),
+               "--max-time", str(max_time), "--max-examples", str(max_examples), "--workers", "1",
+               "--report", "json", "--report-json-path", str(report), "--no-color", *args]
+    if seed_value is not None:
+        command += ["--seed", str(seed_value)]
+    # In the work folder: schemathesis keeps a cache of its findings in the current directory.
+    done = subprocess.run(command, capture_output=True, text=True, timeout=max_time * 3 + 120, cwd=workdir)
+    result.returncodes.append(done.returncode)
+    result.output += f"\n===== pass: {name} =====\n{done.stdout}{done.stderr}"
+    if not report.exists():
+        result.errors.append(f"pass {name!r} wrote no report (exit {done.returncode})")
+        return
+    figures = json.loads(report.read_text())
+    result.operations = max(result.operations, figures["operations"]["tested"])
+    result.test_cases += figures["test_cases"]["generated"]
+    result.failures += figures["failures"]
+    result.errors += figures["errors"]
 
 
 def run(*, max_time: int, max_examples: int, workdir: Path, seed_value: int | None = None,
-        extra: tuple[str, ...] = ()) -> FuzzResult:
-    """Start a server, seed it, run `schemathesis run` against it; return its figures."""
+        database_url: str | None = None) -> FuzzResult:
+    """Start a server (on SQLite unless `database_url`), seed it, run both passes within about
+    `max_time` seconds; their figures."""
     data = workdir / "data"
-    data.mkdir(parents=True, exist_ok=True)
-    with ServerProcess(data_dir=data, key=KEY, log=workdir / "server.log",
+    result = FuzzResult()
+    with ServerProcess(data_dir=data, key=KEY, log=workdir / "server.log", database_url=database_url,
                        env={"BLUEPRINT_LOG_JSON": "false"}) as server:
         seed(server.http)
-        report = workdir / "report.json"
-        args = [str(Path(sys.executable).parent / "schemathesis"), "run", f"{server.base}/openapi.json",
-                "-H", f"Authorization: Bearer {KEY}", "--checks", ",".join(CHECKS),
-                "--max-time", str(max_time), "--max-examples", str(max_examples), "--workers", "1",
-                "--report", "json", "--report-json-path", str(report), "--no-color", *extra]
-        if seed_value is not None:
-            args += ["--seed", str(seed_value)]
-        # In the work folder: schemathesis keeps a cache of its findings in the current directory.
-        done = subprocess.run(args, capture_output=True, text=True, timeout=max_time * 3 + 120, cwd=workdir)
-    result = FuzzResult(returncode=done.returncode, output=done.stdout + done.stderr)
-    if report.exists():
-        _read_report(json.loads(report.read_text()), result)
+        for name, args, share in PASSES:
+            _run_pass(server, workdir, name=name, args=args, max_time=max(5, round(max_time * share)),
+                      max_examples=max_examples, seed_value=seed_value, result=result)
     return result
 
 
-def _read_report(report: dict, result: FuzzResult) -> None:
-    result.raw = report  # type: ignore[attr-defined]
+def summary(result: FuzzResult) -> str:
+    lines = [f"operations tested: {result.operations}; test cases generated: {result.test_cases}; "
+             f"failures: {len(result.failures)} ({len(result.unexpected())} not known elsewhere); "
+             f"errors: {len(result.errors)}"]
+    lines += [f"  {f['code']} {f['title']} x{f.get('count', 1)}: {', '.join(f.get('operations', []))}"
+              for f in result.failures]
+    return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--max-time", type=int, default=300)
-    parser.add_argument("--max-examples", type=int, default=200)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--max-time", type=int, default=300, help="seconds for both passes together")
+    parser.add_argument("--max-examples", type=int, default=500, help="per operation and phase")
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--workdir", type=Path, default=None, help="keep the server log and report here")
-    args, extra = parser.parse_known_args()
+    parser.add_argument("--workdir", type=Path, default=None, help="keep the server log and reports here")
+    parser.add_argument("--postgres", action="store_true", help="on a throwaway PostgreSQL instead of SQLite")
+    args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bm-fuzz-"))
-    result = run(max_time=args.max_time, max_examples=args.max_examples, workdir=workdir,
-                 seed_value=args.seed, extra=tuple(extra))
+    workdir.mkdir(parents=True, exist_ok=True)
+    postgres = PostgresServer(find_bindir()).start() if args.postgres else None
+    try:
+        result = run(max_time=args.max_time, max_examples=args.max_examples, workdir=workdir,
+                     seed_value=args.seed, database_url=postgres.url() if postgres else None)
+    finally:
+        if postgres:
+            postgres.stop()
     print(result.output)
+    print(summary(result))
     if args.workdir is None:
         shutil.rmtree(workdir, ignore_errors=True)
-    sys.exit(result.returncode)
+    sys.exit(1 if result.unexpected() or result.errors else 0)
 
 
 if __name__ == "__main__":
