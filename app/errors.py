@@ -40,9 +40,14 @@ class Problem(BaseModel):
     errors: list[ProblemItem] | None = Field(default=None, description="every problem found, when several")
 
 
+def _mb(size: int) -> str:
+    return f"{size / 2**20:.1f}".removesuffix(".0") + " MB"
+
+
 def describe_sizes(size: int, limit: int) -> tuple[str, str]:
-    """`size` and `limit` as text that tells them apart: MB with one decimal, else exact bytes."""
-    as_mb = (f"{size / 2**20:.1f} MB", f"{limit / 2**20:.1f} MB")
+    """`size` and `limit` as text that tells them apart: MB with one decimal (2.4 MB, 1 MB), else
+    exact bytes (never "the upload is 3 MB; the limit is 3 MB")."""
+    as_mb = (_mb(size), _mb(limit))
     if as_mb[0] != as_mb[1]:
         return as_mb
     return f"{size:,} bytes", f"{limit:,} bytes"
