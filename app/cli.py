@@ -4,7 +4,6 @@ import shutil
 import sys
 import threading
 import time
-import uuid
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -119,6 +118,7 @@ def _run_local_upload(file: Path, *, workspace: str, source_name: str, options):
     from app.db import make_session_factory, transaction
     from app.ingest import jobs
     from app.ingest.spool import Spooled
+    from app.scratch import scratch_name
     from app.sources import repository as source_repo
 
     settings = get_settings()
@@ -131,7 +131,7 @@ def _run_local_upload(file: Path, *, workspace: str, source_name: str, options):
             raise typer.BadParameter(f"no source {source_name!r} in workspace {workspace!r}")
         ids = (ws.id, found.id)
     settings.upload_dir.mkdir(parents=True, exist_ok=True)
-    spool = settings.upload_dir / f"upload-{uuid.uuid4().hex}"
+    spool = settings.upload_dir / scratch_name("upload")
     shutil.copyfile(file, spool)
     runner = jobs.UploadRunner(engine, factory, settings.model_copy(update={"async_upload_mb": 0}))
     result: dict = {}

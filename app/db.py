@@ -18,6 +18,7 @@ def import_models() -> None:
     from app.auth import models as _auth  # noqa: F401
     from app.blueprint import models as _blueprint  # noqa: F401
     from app.ingest import models as _ingest  # noqa: F401
+    from app.jobs import models as _jobs  # noqa: F401
     from app.sources import models as _sources  # noqa: F401
     from app.store import models as _store  # noqa: F401
 

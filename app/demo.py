@@ -6,11 +6,11 @@ from pathlib import Path
 from app.auth import service as auth
 from app.config import Settings
 from app.db import make_engine, make_session_factory, transaction
+from app.ingest import repository as uploads
 from app.ingest.schemas import UploadOptions
 from app.sources import repository as sources
 from app.sources.models import Source
 from app.sources.schemas import Mapping
-from app.store import repository as events
 
 
 def load_demo(folder: Path, *, settings: Settings, console, run_upload) -> None:
@@ -29,7 +29,7 @@ def load_demo(folder: Path, *, settings: Settings, console, run_upload) -> None:
                     workspace_id=ws.id, name=spec["name"], system=spec["system"],
                     timezone=spec.get("timezone", "UTC"),
                     mapping=Mapping(**spec["mapping"]).model_dump(exclude_defaults=True)))
-            if not events.source_stats(session, source_id=source.id)["uploads"]:
+            if not uploads.stored_counts(session, source_id=source.id)[0]:
                 todo += [(spec["name"], folder / f) for f in spec["files"]]
     engine.dispose()
     for source_name, path in todo:

@@ -5,12 +5,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app.auth import service as auth
+from app.blueprint.cache import FeedCache
 from app.blueprint.endpoints import router as blueprint_router
-from app.blueprint.feed import FeedCache
 from app.blueprint.process_model import ModelStore
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, transaction
 from app.errors import install_error_handlers
+from app.ingest import repository as upload_repository
 from app.ingest.endpoints import router as ingest_router
 from app.ingest.jobs import UploadRunner
 from app.limits import RequestLimits
@@ -26,7 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.resolved_database_url())
     factory = make_session_factory(engine)
     runner = UploadRunner(engine, factory, settings)
-    refresher = ColumnarRefresher(engine, factory, settings.data_dir)
+    refresher = ColumnarRefresher(engine, factory, settings.data_dir, upload_keys=upload_repository.upload_keys)
     runner.on_stored = refresher.request
 
     @asynccontextmanager

@@ -54,6 +54,7 @@ if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 
 import ingest  # noqa: E402 - bench/ingest.py: the generator, the CSV writer, the HTTP upload client
+import lifecycle_log  # noqa: E402 - the same log as start and complete events
 
 ROOT, OUT, EXE, PYTHON = ingest.ROOT, ingest.OUT, ingest.EXE, ingest.PYTHON
 
@@ -291,7 +292,8 @@ def summarize_feed_profile(path: Path, rate: int = 250) -> list[tuple[str, float
 # --------------------------------------------------------------------------- one size, end to end
 
 
-def run_server_side(logs: dict, *, cold_runs: int, cached_runs: int, py_spy: bool, keep_data: bool) -> dict:
+def run_server_side(logs: dict, *, cold_runs: int, cached_runs: int, py_spy: bool, keep_data: bool,
+                    mapping: dict = ingest.MAPPING) -> dict:
     n = logs["events"]
     data_dir = Path(tempfile.mkdtemp(prefix=f"bm-mine-{n}-"))
     key = "bench-admin-" + uuid.uuid4().hex
@@ -306,7 +308,7 @@ def run_server_side(logs: dict, *, cold_runs: int, cached_runs: int, py_spy: boo
         # ---- ingest, define the blueprint, first GET in the ingesting process
         server = MineServer(data_dir, key, "ingest")
         try:
-            source = server.create_source("bench mine", ingest.MAPPING)
+            source = server.create_source("bench mine", mapping)
             print("  uploading ...", flush=True)
             up = server.upload(source, logs["csv"])
             upload = up["upload"]
@@ -482,6 +484,12 @@ def check(feed: dict, logs: dict, pm: dict | None) -> list[tuple[str, bool, str]
                 f"{feed['stats']['cases']:,} vs {logs['cases']:,}"))
     unmapped = {u["activity"] for u in feed["unmapped"]}
     out.append(("unmapped activities = the two left out by the rules", unmapped == UNMAPPED, f"{sorted(unmapped)}"))
+    if logs.get("lifecycle"):
+        stats = feed["stats"]
+        out.append(("stats.instances = generated instances", stats["instances"] == logs["instances"],
+                    f"{stats['instances']:,} vs {logs['instances']:,}"))
+        out.append(("lifecycle.paired = generated start/complete pairs", stats["lifecycle"]["paired"] == logs["paired"],
+                    f"{stats['lifecycle']['paired']:,} vs {logs['paired']:,} (mode {stats['lifecycle']['mode']})"))
     if pm is None:
         return out
     ours = {(f["source"], f["target"]): f["count"] for f in feed["flows"]}
@@ -509,11 +517,12 @@ def _mark(ok: bool | None) -> str:
 
 def measure(n: int, args) -> dict:
     print(f"\n== {n:,} events", flush=True)
-    logs = ensure_csv(n)
+    logs = lifecycle_log.ensure_lifecycle_csv(n) if args.lifecycle else ensure_csv(n)
     server = run_server_side(logs, cold_runs=args.cold_runs, cached_runs=args.cached_runs, py_spy=args.py_spy,
-                             keep_data=args.keep_data)
+                             keep_data=args.keep_data,
+                             mapping=lifecycle_log.MAPPING if args.lifecycle else ingest.MAPPING)
     pm = None
-    if not args.no_pm4py:
+    if not args.no_pm4py and not args.lifecycle:
         print("  plain pm4py pipeline (fresh process) ...", flush=True)
         pm = run_pm4py(logs["csv"], inductive=not args.no_inductive)
     feed = server.pop("feed")
@@ -636,7 +645,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--py-spy", action="store_true",
                     help="record the first cold feed with py-spy (bench/out/profile-feed-N.txt), by stage")
     ap.add_argument("--keep-data", action="store_true", help="keep the server's data directory (for profiling)")
-    ap.add_argument("--out", type=Path, default=OUT / "mine.json", help="where the figures go (JSON)")
+    ap.add_argument("--lifecycle", action="store_true",
+                    help="the same log as start and complete events (paired into instances); no pm4py run")
+    ap.add_argument("--out", type=Path, default=None, help="where the figures go (JSON)")
     args = ap.parse_args(argv)
     if args.events < 1000:
         ap.error("--events must be at least 1000")
@@ -653,7 +664,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "commit": _commit(), "targets": TARGETS, "lane_rules": LANE_RULES, "results": results,
     }
-    dest = args.out.resolve()
+    dest = (args.out or OUT / ("mine-lifecycle.json" if args.lifecycle else "mine.json")).resolve()
     dest.write_text(json.dumps(out, indent=2, default=str))
     print(f"\nfigures written to {dest.relative_to(ROOT) if dest.is_relative_to(ROOT) else dest}")
     for r in results:

@@ -45,7 +45,7 @@ def main() -> int:
     from app.db import make_engine, make_session_factory
     from app.lanes.assign import LANES, evidence, step_lanes, unmapped
     from app.mining import discover, observe
-    from app.mining.model import variant_sequences
+    from app.mining.model import covering_cases
     from app.sources import repository as sources
 
     engine = make_engine(f"sqlite:///{args.data_dir / 'bench.sqlite'}")
@@ -80,7 +80,7 @@ def main() -> int:
         timed("phase durations", observe.phase_durations, ev, phase_of, len(names))
         timed("lane handovers", observe.lane_handovers, ev, lanes_of, LANES)
         timed("handovers within lanes", observe.handovers_within_lanes, ev, lanes_of, LANES)
-        timed("variant sequences (model job)", variant_sequences, ev)
+        timed("covering cases (model job)", covering_cases, ev, feeds.MODEL_COVERAGE)
     print(f"peak RSS {peak_mb():.0f} MB")
     return 0
 

@@ -44,7 +44,7 @@ def _id_routes(app) -> list[tuple[str, str, str]]:
 def test_every_id_out_of_range_is_not_found(client, app, bad_id):
     sid = make_source(client, mapping=MAPPING)
     routes = _id_routes(app)
-    assert len(routes) == 15  # every route with an id; a new one is checked here too
+    assert len(routes) >= 15  # every operation with an id in its path, new ones too
     for method, path, name in routes:
         r = client.request(method, path.replace("{" + name + "}", str(bad_id)), **_valid_body(method, path, sid))
         assert r.status_code == 404, (method, path, r.text)
@@ -236,7 +236,7 @@ def test_numbers_in_bodies_must_be_finite(client, literal):
     assert r.json()["detail"] == "body.assumptions.tolerance: Input should be a finite number"
     raw = f'{{"name": "bp", "sources": [{sid}], "assumptions": {{"steps": {{"A": {literal}}}}}}}'
     r = client.post("/v1/blueprints", content=raw, headers={"content-type": "application/json"})
-    assert r.status_code == 422 and r.json()["detail"].startswith("body.assumptions.steps.A: ")
+    assert r.status_code == 422 and r.json()["detail"].startswith("body.assumptions.steps.A")
     assert client.get("/v1/blueprints").json() == []
 
 

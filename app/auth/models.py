@@ -11,6 +11,7 @@ from app.models_common import Timestamp, utcnow
 
 class Workspace(Base):
     __tablename__ = "workspaces"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused (caches key by them)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -19,6 +20,7 @@ class Workspace(Base):
 
 class ApiKey(Base):
     __tablename__ = "api_keys"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused (caches key by them)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)

@@ -1,38 +1,90 @@
-"""Put a BPMN model into a pool with one lane per blueprint lane, and lay it out. Pure (lxml).
+"""Put a BPMN model into a pool with one lane per blueprint lane, lay it out, and note on every task
+what was observed of its step. Pure (lxml): the same model and figures give the same document.
 
-Tasks go to their step's lane; gateways and events to the lane of the nearest task. Columns
-follow the longest path from the start (back edges of loops ignored); each lane is a band."""
+Tasks go to their step's lane; gateways, events and unmapped tasks to the lane of the nearest
+mapped task. The geometry is bpmn_layout's (columns, rows, lane bands) and bpmn_routes' (edges)."""
 
 from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from lxml import etree
 
+from app.blueprint.bpmn_layout import Box, Flow, Node, grid
+from app.blueprint.bpmn_routes import routes
+
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
       "omgdc": "http://www.omg.org/spec/DD/20100524/DC", "omgdi": "http://www.omg.org/spec/DD/20100524/DI"}
-NODE_TAGS = ("task", "startEvent", "endEvent", "exclusiveGateway", "parallelGateway", "inclusiveGateway",
-             "intermediateThrowEvent", "intermediateCatchEvent")
-SIZE = {"task": (100, 80), "startEvent": (36, 36), "endEvent": (36, 36)}
-GAP_X, BAND_H, LABEL_W = 150, 140, 30
+KINDS = {"task": "task", "startEvent": "event", "endEvent": "event", "intermediateThrowEvent": "event",
+         "intermediateCatchEvent": "event", "exclusiveGateway": "gateway", "parallelGateway": "gateway",
+         "inclusiveGateway": "gateway"}
+
+
+@dataclass(frozen=True)
+class StepFigures:
+    """What the feed observed of one step, for the task's documentation (times in seconds)."""
+
+    events: int
+    service_median_s: float | None = None
+    service_p90_s: float | None = None
+    waiting_median_s: float | None = None
+    waiting_p90_s: float | None = None
+
+
+def step_figures(steps) -> dict[str, StepFigures]:
+    """Per activity, its figures as the feed computed them (mining's StepFigures)."""
+    out = {}
+    for step in steps:
+        service, waiting = step.service, step.waiting
+        out[step.activity] = StepFigures(
+            events=step.events, service_median_s=service.median_s if service else None,
+            service_p90_s=service.p90_s if service else None,
+            waiting_median_s=None if waiting.empty else waiting.median_s,
+            waiting_p90_s=None if waiting.empty else waiting.p90_s)
+    return out
+
+
+def duration_text(seconds: float) -> str:
+    """A duration for people: one decimal under 10 of its unit, none from 10 on ("2.5 h", "45 min")."""
+    value, unit = seconds, "s"
+    for size, name in ((86400, "d"), (3600, "h"), (60, "min")):
+        if abs(seconds) >= size:
+            value, unit = seconds / size, name
+            break
+    text = f"{value:.1f}" if abs(value) < 9.95 else f"{value:,.0f}"
+    return f"{text.removesuffix('.0')} {unit}"
+
+
+def documentation_text(figures: StepFigures) -> str:
+    """E.g. "observed: 1,234 events; service time median 2.5 h, p90 6 h; waiting before median 1.2 d, p90 3 d"."""
+    parts = [f"observed: {figures.events:,} events"]
+    for name, median, p90 in (("service time", figures.service_median_s, figures.service_p90_s),
+                              ("waiting before", figures.waiting_median_s, figures.waiting_p90_s)):
+        if median is not None and p90 is not None:
+            parts.append(f"{name} median {duration_text(median)}, p90 {duration_text(p90)}")
+    return "; ".join(parts)
 
 
 def _q(prefix: str, tag: str) -> str:
     return f"{{{NS[prefix]}}}{tag}"
 
 
-def _graph(process) -> tuple[dict, list[tuple[str, str, str]]]:
-    nodes = {el.get("id"): el for tag in NODE_TAGS for el in process.iter(_q("bpmn", tag))}
-    flows = [(f.get("id"), f.get("sourceRef"), f.get("targetRef")) for f in process.iter(_q("bpmn", "sequenceFlow"))]
+def _graph(process) -> tuple[dict, list[Flow]]:
+    nodes = {el.get("id"): el for el in process if etree.QName(el).localname in KINDS}
+    flows = [Flow(f.get("id"), f.get("sourceRef"), f.get("targetRef")) for f in process.iter(_q("bpmn", "sequenceFlow"))
+             if f.get("sourceRef") in nodes and f.get("targetRef") in nodes]
     return nodes, flows
 
 
-def _node_lanes(nodes: dict, flows, step_lane: dict, lanes: list[str]) -> dict[str, str]:
-    """Tasks by their step's lane; other nodes take the lane of the nearest task (breadth-first)."""
+def _node_lanes(nodes: dict, flows: list[Flow], step_lane: Mapping[str, str | None], lanes: list[str]) -> dict:
+    """Tasks by their step's lane; other nodes take the lane of the nearest such task (breadth-first,
+    neighbours in the order of the flows, so the result does not depend on hashing)."""
     lane_of = {i: step_lane.get(el.get("name")) for i, el in nodes.items() if el.tag == _q("bpmn", "task")}
     lane_of = {i: lane for i, lane in lane_of.items() if lane in lanes}
-    near: dict[str, set[str]] = {i: set() for i in nodes}
-    for _, a, b in flows:
-        near[a].add(b)
-        near[b].add(a)
+    near: dict[str, list[str]] = {i: [] for i in nodes}
+    for f in flows:
+        near[f.source].append(f.target)
+        near[f.target].append(f.source)
     queue = deque(lane_of)
     while queue:
         current = queue.popleft()
@@ -43,93 +95,63 @@ def _node_lanes(nodes: dict, flows, step_lane: dict, lanes: list[str]) -> dict[s
     return {i: lane_of.get(i, lanes[0]) for i in nodes}
 
 
-def _columns(nodes: dict, flows) -> dict[str, int]:
-    """Longest-path layering from the start events, ignoring the back edges of loops."""
-    succ: dict[str, list[str]] = {i: [] for i in nodes}
-    for _, a, b in flows:
-        succ[a].append(b)
-    order, state = [], {}
-
-    def visit(start: str) -> None:
-        stack = [(start, iter(succ[start]))]
-        state[start] = 1
-        while stack:
-            node, children = stack[-1]
-            child = next(children, None)
-            if child is None:
-                state[node] = 2
-                order.append(node)
-                stack.pop()
-            elif state.get(child) is None:
-                state[child] = 1
-                stack.append((child, iter(succ[child])))
-
-    for start in [i for i, el in nodes.items() if el.tag == _q("bpmn", "startEvent")] + list(nodes):
-        if state.get(start) is None:
-            visit(start)
-    rank = {i: 0 for i in nodes}
-    position = {n: k for k, n in enumerate(reversed(order))}
-    for node in reversed(order):
-        for child in succ[node]:
-            if position[child] > position[node]:  # forward edge
-                rank[child] = max(rank[child], rank[node] + 1)
-    return rank
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
-def _bounds(parent, x: float, y: float, w: float, h: float) -> None:
-    etree.SubElement(parent, _q("omgdc", "Bounds"), x=str(x), y=str(y), width=str(w), height=str(h))
+def _shape(plane, element_id: str, box: Box, **extra: str) -> None:
+    shape = etree.SubElement(plane, _q("bpmndi", "BPMNShape"), id=f"{element_id}_di", bpmnElement=element_id, **extra)
+    etree.SubElement(shape, _q("omgdc", "Bounds"), x=_number(box.x), y=_number(box.y), width=_number(box.w),
+                     height=_number(box.h))
 
 
-def _diagram(root, collab_id: str, pool_id: str, lane_ids: dict, nodes, flows, lane_of, column, lanes) -> None:
+def _diagram(root, process, nodes: dict, flows: list[Flow], lane_of: dict, lanes: list[str]) -> None:
     for old in root.findall(_q("bpmndi", "BPMNDiagram")):
         root.remove(old)
+    kinds = {i: KINDS[etree.QName(el).localname] for i, el in nodes.items()}
+    laid = grid([Node(i, kinds[i], lane_of[i]) for i in nodes], flows, lanes)
     diagram = etree.SubElement(root, _q("bpmndi", "BPMNDiagram"), id="diagram")
-    plane = etree.SubElement(diagram, _q("bpmndi", "BPMNPlane"), id="plane", bpmnElement=collab_id)
-    width = (max(column.values(), default=0) + 1) * GAP_X + 2 * LABEL_W
-    shape = etree.SubElement(plane, _q("bpmndi", "BPMNShape"), id=f"{pool_id}_di", bpmnElement=pool_id,
-                             isHorizontal="true")
-    _bounds(shape, 0, 0, width + LABEL_W, BAND_H * len(lanes))
-    for k, lane in enumerate(lanes):
-        shape = etree.SubElement(plane, _q("bpmndi", "BPMNShape"), id=f"{lane_ids[lane]}_di",
-                                 bpmnElement=lane_ids[lane], isHorizontal="true")
-        _bounds(shape, LABEL_W, k * BAND_H, width, BAND_H)
-    slots: dict[tuple[str, int], int] = {}
-    centre = {}
-    for node_id, el in nodes.items():
-        tag = etree.QName(el).localname
-        w, h = SIZE.get(tag, (50, 50))
-        key = (lane_of[node_id], column[node_id])
-        offset = slots.get(key, 0)
-        slots[key] = offset + 1
-        x = 2 * LABEL_W + column[node_id] * GAP_X + 10
-        y = lanes.index(lane_of[node_id]) * BAND_H + (BAND_H - h) / 2 + offset * 12
-        shape = etree.SubElement(plane, _q("bpmndi", "BPMNShape"), id=f"{node_id}_di", bpmnElement=node_id)
-        _bounds(shape, x, y, w, h)
-        centre[node_id] = (x, y, w, h)
-    for flow_id, a, b in flows:
+    plane = etree.SubElement(diagram, _q("bpmndi", "BPMNPlane"), id="plane", bpmnElement="collaboration")
+    _shape(plane, "pool", laid.pool, isHorizontal="true")
+    for lane in lanes:
+        _shape(plane, f"lane_{lane}", laid.lanes[lane], isHorizontal="true")
+    for node_id in nodes:
+        _shape(plane, node_id, laid.shapes[node_id])
+    for flow_id, points in routes(laid, flows, kinds).items():
         edge = etree.SubElement(plane, _q("bpmndi", "BPMNEdge"), id=f"{flow_id}_di", bpmnElement=flow_id)
-        (ax, ay, aw, ah), (bx, by, _, bh) = centre[a], centre[b]
-        for px, py in ((ax + aw, ay + ah / 2), (bx, by + bh / 2)):
-            etree.SubElement(edge, _q("omgdi", "waypoint"), x=str(px), y=str(py))
+        for x, y in points:
+            etree.SubElement(edge, _q("omgdi", "waypoint"), x=_number(x), y=_number(y))
 
 
-def with_lanes(xml: str, *, step_lane: dict[str, str | None], lanes: list[str], pool_name: str) -> bytes:
-    """The model in a pool with one lane per entry of `lanes`, laid out in lane bands."""
+def _document(nodes: dict, figures: Mapping[str, StepFigures]) -> None:
+    for el in nodes.values():
+        found = figures.get(el.get("name")) if el.tag == _q("bpmn", "task") else None
+        if found is not None:
+            for old in el.findall(_q("bpmn", "documentation")):
+                el.remove(old)
+            el.insert(0, etree.Element(_q("bpmn", "documentation")))  # first: BPMN's schema wants it there
+            el[0].text = documentation_text(found)
+
+
+def with_lanes(xml: str, *, step_lane: Mapping[str, str | None], lanes: list[str], pool_name: str,
+               figures: Mapping[str, StepFigures] | None = None) -> bytes:
+    """The model in a pool with one lane per entry of `lanes`, laid out in lane bands, each task
+    documented with its step's observed `figures`."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=True)
     root = etree.fromstring(xml.encode(), parser)
     process = root.find(_q("bpmn", "process"))
     nodes, flows = _graph(process)
     lane_of = _node_lanes(nodes, flows, step_lane, lanes)
+    _document(nodes, figures or {})
     collab = etree.Element(_q("bpmn", "collaboration"), id="collaboration")
     etree.SubElement(collab, _q("bpmn", "participant"), id="pool", name=pool_name, processRef=process.get("id"))
     root.insert(list(root).index(process), collab)
     lane_set = etree.Element(_q("bpmn", "laneSet"), id="lanes")
-    lane_ids = {lane: f"lane_{lane}" for lane in lanes}
     for lane in lanes:
-        el = etree.SubElement(lane_set, _q("bpmn", "lane"), id=lane_ids[lane], name=lane.capitalize())
+        el = etree.SubElement(lane_set, _q("bpmn", "lane"), id=f"lane_{lane}", name=lane.capitalize())
         for node_id in nodes:
             if lane_of[node_id] == lane:
                 etree.SubElement(el, _q("bpmn", "flowNodeRef")).text = node_id
-    process.insert(0, lane_set)
-    _diagram(root, "collaboration", "pool", lane_ids, nodes, flows, lane_of, _columns(nodes, flows), lanes)
+    process.insert(len(process.findall(_q("bpmn", "documentation"))), lane_set)  # after them, as BPMN's schema says
+    _diagram(root, process, nodes, flows, lane_of, lanes)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

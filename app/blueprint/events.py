@@ -60,21 +60,25 @@ def _sorted_codes(index: np.ndarray, dictionary: pa.Array) -> Coded:
 
 @dataclass
 class SourceRows:
-    """One source's columnar events and the column that holds its case key."""
+    """One source's columnar events, the column that holds its case key, the column naming each
+    event's thread (None: one thread for the source) and its declared lifecycle mode."""
 
     id: int
     name: str
     system: str
     table: pa.Table
     case_column: str
+    thread_column: str | None = None
+    lifecycle: str | None = None
 
 
 @dataclass
 class BlueprintEvents:
     ev: EventArrays
-    text: dict[str, Coded]  # source, system, role and attr:<name>, in the order of ev
+    text: dict[str, Coded]  # source, system, role, lifecycle, thread and attr:<name>, in the order of ev
     source_counts: dict[int, int]  # events per source id, before correlation and filters
     uncorrelated: int
+    declared_modes: list[str | None]  # per source (in the order of text["source"] labels)
 
     def kinds(self, attributes: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
         """The distinct kinds of event (KIND and these attributes' labels) and each event's kind."""
@@ -98,20 +102,24 @@ class BlueprintEvents:
                 .where(codes >= 0, None)
         return pd.DataFrame(frame), kind.astype(np.int64)
 
-    def lanes(self, rules: LaneRules) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per event: lane index (-1 none), evidence code (-1 none); and the evidence labels."""
+    def lanes(self, rules: LaneRules) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+        """Per event: lane index (-1 none), evidence code (-1 none); the evidence labels; and how
+        many events each rule took."""
         kinds, kind = self.kinds(sorted(rules.attributes_used()))
-        lane, evidence = kind_lanes(kinds, rules)
+        lane, evidence, rule = kind_lanes(kinds, rules)
         codes, labels = pd.factorize(pd.Series(evidence, dtype=object), sort=True, use_na_sentinel=True)
-        return lane[kind], codes.astype(np.int64)[kind], np.asarray(labels, dtype=object)
+        per_kind = np.bincount(kind, minlength=len(rule)) if len(kind) else np.zeros(len(rule), np.int64)
+        hits = np.bincount(rule[rule >= 0], weights=per_kind[rule >= 0], minlength=len(rules.rules))
+        return lane[kind], codes.astype(np.int64)[kind], np.asarray(labels, dtype=object), hits.astype(int).tolist()
 
     def frame(self) -> pd.DataFrame:
-        """A pandas view (labels, not codes), for the few consumers that want one."""
+        """A pandas view (labels, not codes; `attr:<name>` for the attributes gathered), for the few
+        consumers that want one."""
         ev = self.ev
         out = {"case_id": ev.case, "activity": ev.act_labels[ev.act], "timestamp": ev.ts,
                "resource": np.where(ev.resource >= 0, ev.resource_labels[ev.resource] if len(ev.resource_labels)
                                     else None, None)}
-        for name in ("source", "system", "role"):
+        for name in ("source", "system", "role", *(k for k in self.text if k.startswith("attr:"))):
             labels, codes = self.text[name].names(), self.text[name].codes
             out[name] = np.where(codes >= 0, labels[codes] if len(labels) else None, None)
         return pd.DataFrame(out)
@@ -129,6 +137,20 @@ def _text(rows: list[SourceRows], column: str | None) -> Coded:
     return coded(pa.chunked_array(chunks, _TEXT))
 
 
+def _threads(rows: list[SourceRows]) -> Coded:
+    """Each event's thread within its case: its source, and the value of the source's thread
+    column where it names one (events without a value share the source's own thread)."""
+    chunks = []
+    for i, r in enumerate(rows):
+        if r.thread_column and r.thread_column in r.table.column_names:
+            value = pc.fill_null(r.table[r.thread_column].cast(pa.string()), "")
+            chunks += pc.binary_join_element_wise(f"{i}:", value, "").cast(_TEXT).chunks
+        else:  # one thread for the whole source: a dictionary of one label
+            chunks.append(pa.DictionaryArray.from_arrays(pa.array(np.zeros(r.table.num_rows, np.int32)),
+                                                         pa.array([f"{i}:"], pa.string())))
+    return coded(pa.chunked_array(chunks, _TEXT))
+
+
 def gather(rows: list[SourceRows], attributes: list[str], window: tuple[int | None, int | None],
            segments: list[tuple[str, str]]) -> BlueprintEvents:
     """The sources' events, correlated into cases, in (case, time, file) order; only the cases
@@ -142,7 +164,8 @@ def gather(rows: list[SourceRows], attributes: list[str], window: tuple[int | No
     order = keep[case_time_order(case.codes[keep], ts[keep])]
     text = {"source": Coded(source, pa.array([r.name for r in rows], pa.string())),
             "system": coded(pa.array([r.system for r in rows], pa.string()).take(pa.array(source))),
-            "role": _text(rows, "role"), **{f"attr:{a}": _text(rows, f"attr:{a}") for a in attributes}}
+            "role": _text(rows, "role"), "lifecycle": _text(rows, "lifecycle"), "thread": _threads(rows),
+            **{f"attr:{a}": _text(rows, f"attr:{a}") for a in attributes}}
     text = {k: v.take(order) for k, v in text.items()}
     act, resource, case_codes = _text(rows, "activity").take(order), _text(rows, "resource").take(order), \
         case.codes[order]
@@ -159,7 +182,7 @@ def gather(rows: list[SourceRows], attributes: list[str], window: tuple[int | No
     ev = arrays(case_codes, act.codes, act.names(), ts, start if has_start else None, resource.codes,
                 resource.names())
     return BlueprintEvents(ev=ev, text=text, source_counts={r.id: n for r, n in zip(rows, sizes, strict=True)},
-                           uncorrelated=int(len(case.codes) - len(keep)))
+                           uncorrelated=int(len(case.codes) - len(keep)), declared_modes=[r.lifecycle for r in rows])
 
 
 def _selected(case: np.ndarray, ts: np.ndarray, columns: dict[str, Coded], window, segments) -> np.ndarray | None:

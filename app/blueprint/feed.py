@@ -1,58 +1,33 @@
 """The blueprint feed: load the blueprint's events, correlate, filter, map lanes, observe, assemble.
 
-A feed is computed once per data version (blueprint revision, each source's data version, the
-query) and served from a cache otherwise; the version is also the ETag."""
+A feed is computed once per data version (cache.data_version: the workspace, the blueprint's
+identity, revision and definition, each source's identity and data version, the query) and
+served from the cache otherwise; the version is also the ETag."""
 
-import hashlib
-import json
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from app.blueprint import service
-from app.blueprint.assemble import LANES, build_feed
-from app.blueprint.bpmn import with_lanes
-from app.blueprint.events import SEGMENT_COLUMNS, SourceRows, gather
-from app.blueprint.phases import derived_phases, user_phases
+from app.blueprint.assemble import LANES, all_handoffs, build_feed
+from app.blueprint.bpmn import step_figures, with_lanes
+from app.blueprint.cache import FeedCache, data_version
+from app.blueprint.events import SEGMENT_COLUMNS, gather
+from app.blueprint.loading import blueprint_sources, definition_of, source_rows
+from app.blueprint.observed import CHANNEL, observe_blueprint
 from app.blueprint.process_model import ModelStore
 from app.blueprint.schemas import BlueprintIn
-from app.errors import InvalidInput
-from app.lanes.assign import evidence, step_lanes, unmapped
+from app.errors import InvalidInput, UnprocessableEvents
+from app.ingest import repository as uploads
+from app.lanes.schemas import lane_name
 from app.memory import release_free_memory
-from app.mining.model import covered_share, discover_bpmn_xml, variant_sequences
-from app.mining.observe import handovers_within_lanes, lane_handovers, observe, phase_durations
-from app.sources import repository as sources
-from app.store import columnar
+from app.mining.model import MODEL_COVERAGE, discover_bpmn_xml
 from app.store import repository as store
 
-MODEL_COVERAGE = 0.95
 SMALL_LOG_EVENTS = 200_000
-
-
-class FeedCache:
-    """The last feeds computed, by data version (a small LRU, per process)."""
-
-    def __init__(self, size: int = 64) -> None:
-        self._items: OrderedDict[str, dict] = OrderedDict()
-        self._lock = threading.Lock()
-        self.size = size
-
-    def get(self, key: str) -> dict | None:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        return None
-
-    def put(self, key: str, feed: dict) -> None:
-        with self._lock:
-            self._items[key] = feed
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
 
 
 def _segments(raw: list[str]) -> list[tuple[str, str]]:
@@ -72,102 +47,112 @@ def _micros(value: datetime | None) -> int | None:
     return int(value.timestamp() * 1_000_000)
 
 
-def feed_for(session: Session, cache: FeedCache, *, workspace_id: int, blueprint_id: int,
-             window: tuple[datetime | None, datetime | None], segment: list[str],
-             data_dir: Path, models: ModelStore | None = None,
-             defer: Callable[[Callable[[], None]], None] | None = None) -> tuple[dict, str]:
-    """The feed and its ETag (served from the cache when nothing changed). `defer` runs a task
-    once the answer is sent (the endpoint's background tasks); without it, tasks run at once."""
+@dataclass(frozen=True)
+class FeedResult:
+    """A computed feed, and every handoff pair behind its top lists (for paging)."""
+
+    feed: dict
+    handoffs: dict[str, list[dict]]  # by "lane", "resource", "role": every pair, most frequent first
+
+
+def feed_for(session: Session, cache: FeedCache, **query) -> tuple[dict, str]:
+    """The feed and its ETag (see feed_result)."""
+    result, etag = feed_result(session, cache, **query)
+    return result.feed, etag
+
+
+def feed_result(session: Session, cache: FeedCache, *, workspace_id: int, blueprint_id: int,
+                window: tuple[datetime | None, datetime | None], segment: list[str],
+                data_dir: Path, models: ModelStore | None = None,
+                defer: Callable[[Callable[[], None]], None] | None = None) -> tuple[FeedResult, str]:
+    """The feed and its ETag (served from the cache when nothing changed; concurrent requests for
+    one data version share one computation). `defer` runs a task once the answer is sent (the
+    endpoint's background tasks); without it, tasks run at once."""
     bp = service.get_blueprint(session, workspace_id=workspace_id, blueprint_id=blueprint_id)
-    definition = BlueprintIn(name=bp.name, **bp.definition)
-    srcs = [sources.get(session, workspace_id=workspace_id, source_id=i) for i in definition.sources]
-    srcs = [s for s in srcs if s is not None]
+    definition = definition_of(bp)
+    srcs = blueprint_sources(session, workspace_id=workspace_id, definition=definition)
     start = window[0] or definition.filters.from_
     end = window[1] or definition.filters.to
     segs = _segments(segment or definition.filters.segment)
-    version = json.dumps([bp.id, bp.revision, [(s.id, s.data_version) for s in srcs],
-                          _micros(start), _micros(end), segs])
-    etag = hashlib.sha256(version.encode()).hexdigest()[:32]
-    cached = cache.get(etag)
-    if cached is not None:
-        return cached, etag
-    meta = {"blueprint": {"id": bp.id, "name": bp.name, "revision": bp.revision},
-            "generated_at": datetime.now(UTC).isoformat(), "data_version": etag,
-            "window": {"from": start.isoformat() if start else None, "to": end.isoformat() if end else None},
-            "segment": [f"{k}={v}" for k, v in segs]}
-    parts = _parts(session, definition, srcs, _micros(start), _micros(end), segs, data_dir)
-    ev, step_lane, coverage = parts.pop("events"), parts["step_lane"], parts.pop("model_coverage")
+    etag = data_version(workspace_id=workspace_id, blueprint=bp, sources=srcs,
+                        window=(_micros(start), _micros(end)), segments=segs)
+
+    def compute() -> FeedResult:
+        meta = {"blueprint": {"id": bp.id, "name": bp.name, "revision": bp.revision},
+                "generated_at": datetime.now(UTC).isoformat(), "data_version": etag,
+                "window": {"from": start.isoformat() if start else None, "to": end.isoformat() if end else None},
+                "segment": [f"{k}={v}" for k, v in segs]}
+        return _compute(session, meta, definition, srcs, (_micros(start), _micros(end)), segs, data_dir,
+                        models=models, defer=defer, pool_name=bp.name, bpmn_url=f"/v1/blueprints/{bp.id}/bpmn")
+
+    return cache.get_or_compute(etag, compute), etag
+
+
+def handoff_page(result: FeedResult, *, by: str, lane: str | None, limit: int, offset: int) -> dict:
+    """One page of the feed's handoff pairs (by lane, resource, or resource within a lane, or role)."""
+    if lane is not None:
+        if by != "resource":
+            raise InvalidInput("lane= narrows by=resource (the pairs of resources inside one lane)")
+        try:
+            lane = lane_name(lane)
+        except ValueError as exc:
+            raise InvalidInput(f"lane: {exc}") from None
+    pairs = result.handoffs.get(f"resource:{lane}" if lane else by, [])
+    return {"by": by, "lane": lane, "total": len(pairs), "offset": offset, "limit": limit,
+            "items": pairs[offset:offset + limit]}
+
+
+def _compute(session: Session, meta: dict, definition: BlueprintIn, srcs, window, segs, data_dir: Path, *,
+             models: ModelStore | None, defer, pool_name: str, bpmn_url: str) -> FeedResult:
+    etag = meta["data_version"]
+    attributes = sorted(definition.lanes.attributes_used() | {k for k, _ in segs if k not in SEGMENT_COLUMNS})
+    rows = source_rows(session, definition, srcs, attributes, data_dir)
+    found = gather(rows, sorted({*attributes, CHANNEL}), window, segs)
+    _check_segments(session, segs, found, srcs)
+    observed = observe_blueprint(found, definition, source_ids=sorted(s.id for s in srcs))
+    del found, rows
+    ev, coverage = observed.instances, observed.model_coverage
     if models is not None and ev.n:
         # The variants, the model and its lanes are computed off the request path.
-        small = parts["stats"]["events"] < SMALL_LOG_EVENTS
-        models.request(etag, lambda: with_lanes(discover_bpmn_xml(variant_sequences(ev), MODEL_COVERAGE),
-                                                step_lane=step_lane, lanes=LANES, pool_name=bp.name),
+        small = ev.n < SMALL_LOG_EVENTS
+        step_lane, figures = observed.step_lane, step_figures(observed.observed.steps)
+        models.request(etag, lambda: with_lanes(discover_bpmn_xml(ev, MODEL_COVERAGE), step_lane=step_lane,
+                                                lanes=LANES, pool_name=pool_name, figures=figures),
                        defer=None if small else defer)  # a large log's starts once the answer is sent
         if small:
             # A small log's model takes well under a second: wait for it, so the first answer is
             # complete and its ETag stays valid (the model's status is part of the feed).
             models.settle(etag, timeout=2.0)
-    feed = build_feed(meta, definition, parts)
-    del parts
+    counts = observed.source_counts
+    feed = build_feed(meta, definition, observed, [_source_info(session, s, counts, observed.source_modes)
+                                                   for s in srcs])
+    handoffs = all_handoffs(observed)
+    del observed
     release_free_memory()  # the arrays are gone; the model job keeps what it needs
-    feed["model"] = {"status": "unknown", "bpmn_url": f"/v1/blueprints/{bp.id}/bpmn",
-                     "coverage": coverage, "error": None}
-    cache.put(etag, feed)
-    return feed, etag
+    feed["model"] = {"status": "unknown", "bpmn_url": bpmn_url, "coverage": coverage, "error": None}
+    return FeedResult(feed=feed, handoffs=handoffs)
 
 
-def source_rows(session: Session, definition: BlueprintIn, srcs, attributes: list[str], data_dir: Path) \
-        -> list[SourceRows]:
-    """Each source's columnar events, with the attributes asked for and its correlation key."""
-    corr = definition.correlation
-    out = []
-    for s in srcs:
-        key = corr.per_source.get(s.name, corr.attribute)
-        wanted = sorted(set(attributes) | ({key} - {"case_id"}))
-        table = columnar.source_table(session.get_bind(), source_id=s.id, attributes=wanted, data_dir=data_dir,
-                                      uploads=store.upload_keys(session, source_id=s.id))
-        out.append(SourceRows(id=s.id, name=s.name, system=s.system, table=table,
-                              case_column="case_id" if key == "case_id" else f"attr:{key}"))
-    return out
+def _check_segments(session: Session, segs: list[tuple[str, str]], found, srcs) -> None:
+    """A segment on an attribute no event of the blueprint has is a typo, not an empty answer."""
+    for name, _ in segs:
+        column = found.text.get(f"attr:{name}")
+        if name in SEGMENT_COLUMNS or (column is not None and (column.codes >= 0).any()):
+            continue
+        if column is not None and not found.ev.n and not found.uncorrelated and not sum(found.source_counts.values()):
+            continue  # no events at all yet: nothing to compare with
+        known = sorted({a for s in srcs for a in store.attribute_names(session, source_id=s.id)})
+        raise UnprocessableEvents(
+            f"segment {name!r}: no event of this blueprint has that attribute; known attributes: "
+            f"{', '.join(list(SEGMENT_COLUMNS) + known)}",
+            errors=[{"row": None, "column": "segment", "message": f"unknown attribute {name!r}"}],
+            known_attributes=list(SEGMENT_COLUMNS) + known)
 
 
-def _parts(session, definition: BlueprintIn, srcs, start, end, segs, data_dir: Path) -> dict:
-    attributes = sorted(definition.lanes.attributes_used() | {k for k, _ in segs if k not in SEGMENT_COLUMNS})
-    found = gather(source_rows(session, definition, srcs, attributes, data_dir), attributes, (start, end), segs)
-    ev = found.ev
-    lane, evidence_code, evidence_labels = found.lanes(definition.lanes)
-    seen = observe(ev)
-    variants = dict(seen.variants)
-    counts = variants.pop("counts")
-    lanes_of = step_lanes(ev.act, ev.act_labels, lane)
-    names, phase_of = (user_phases(definition.phases, list(seen.position)) if definition.phases
-                       else derived_phases(seen.position))
-    return {
-        "stats": {"cases": len(ev.case_first), "events": ev.n, "activities": len(ev.act_labels),
-                  "first_timestamp": _iso(ev.ts.min()) if ev.n else None,
-                  "last_timestamp": _iso(ev.ts.max()) if ev.n else None,
-                  "uncorrelated_events": found.uncorrelated},
-        "activities": seen.activities, "flows": seen.flows, "variants": variants,
-        "model_coverage": covered_share(counts, MODEL_COVERAGE),
-        "case_duration": seen.case_duration, "starts": seen.starts, "ends": seen.ends,
-        "waiting_before": seen.waiting_before, "position": seen.position, "step_lane": lanes_of,
-        "evidence": evidence(ev.act, ev.act_labels, evidence_code, evidence_labels),
-        "unmapped": unmapped(ev.act, ev.act_labels, ev.case, lane), "phase_names": names, "phase_of": phase_of,
-        "phase_durations": phase_durations(ev, phase_of, len(names)),
-        "lane_handovers": lane_handovers(ev, lanes_of, LANES),
-        "within_lanes": handovers_within_lanes(ev, lanes_of, LANES),
-        "resource_handovers": seen.resource_handovers, "events": ev,
-        "sources": [_source_info(session, s, found.source_counts) for s in srcs]}
-
-
-def _source_info(session: Session, source, counts: dict[int, int]) -> dict:
-    last = store.last_ingest_at(session, source_id=source.id)
+def _source_info(session: Session, source, counts: dict[int, int], modes: dict[int, str]) -> dict:
+    last = uploads.stored_counts(session, source_id=source.id)[1]
     return {"id": source.id, "name": source.name, "system": source.system, "events": counts.get(source.id, 0),
-            "last_ingest_at": last.isoformat() if last else None}
-
-
-def _iso(micros) -> str:
-    return datetime.fromtimestamp(int(micros) / 1e6, tz=UTC).isoformat()
+            "last_ingest_at": last.isoformat() if last else None, "lifecycle": modes.get(source.id, "events")}
 
 
 def with_model(feed: dict, etag: str, models: ModelStore) -> tuple[dict, str]:
@@ -188,17 +173,3 @@ def model_xml(models: ModelStore, etag: str, timeout: float = 300) -> bytes:
         raise
     except Exception as exc:
         raise MiningError(f"process discovery failed: {exc}") from exc
-
-
-def suggest_lanes(session: Session, *, workspace_id: int, blueprint_id: int, data_dir: Path) -> dict:
-    """Suggested lane rules for the blueprint's events, each with its reason."""
-    from app.lanes.suggest import suggest_rules
-    from app.mining.roles import discover_roles
-
-    bp = service.get_blueprint(session, workspace_id=workspace_id, blueprint_id=blueprint_id)
-    definition = BlueprintIn(name=bp.name, **bp.definition)
-    srcs = [s for s in (sources.get(session, workspace_id=workspace_id, source_id=i) for i in definition.sources)
-            if s is not None]
-    frame = gather(source_rows(session, definition, srcs, [], data_dir), [], (None, None), []).frame()
-    roles = discover_roles(frame)
-    return {"rules": suggest_rules(frame, roles), "roles": roles}

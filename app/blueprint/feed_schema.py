@@ -25,10 +25,23 @@ class Comparison(_Strict):
     delta_s: float | None
     delta_ratio: float | None
     status: Literal["as_assumed", "slower", "faster", "not_observed"]
+    measure: Literal["service", "waiting", "lead", "elapsed", "lane_handoff", "flow"] = Field(
+        description="what the observed figure measures: a step's service time, its waiting before, the lead time "
+                    "from an earlier step, a phase's elapsed time, a handoff between lanes, or a flow")
+    from_: str | None = Field(default=None, alias="from", description="lead: the step it runs from")
+    cases: int = Field(description="instances or cases the observed figure covers")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Share(_Strict):
+    name: str
+    count: int
+    share: float
 
 
 class Rework(_Strict):
-    events: int = Field(description="events beyond the first of the activity in a case")
+    events: int = Field(description="instances beyond the first of the activity in a case")
     cases: int = Field(description="cases that repeat the activity")
     case_share: float
 
@@ -43,13 +56,20 @@ class Step(_Strict):
     activity: str
     lane: Literal["customer", "frontstage", "backstage", "support"] | None
     phase: int | None
-    events: int
+    events: int = Field(description="stored events of the activity (starts, completes and other transitions)")
+    instances: int = Field(description="activity instances: a start and its complete are one")
     cases: int
-    service_time: Timing | None
-    waiting_before: Timing | None
+    service_time: Timing | None = Field(description="start to end less suspended time, where starts are known")
+    waiting_before: Timing | None = Field(description="along the flows into the step")
+    queue_time: Timing | None = Field(description="from being offered (schedule, assign) to the start")
+    open: int = Field(description="instances started and not completed (in progress)")
+    aborted: int
     rework: Rework
     position: float | None = Field(description="median relative position in its cases, 0 = first, 1 = last")
     evidence: list[Evidence]
+    roles: list[Share] = Field(description="the roles doing the step, most frequent first (top 5)")
+    resources: list[Share]
+    channels: list[Share] = Field(description="by the events' channel attribute, where they carry one")
     assumed: Comparison | None
 
 
@@ -70,7 +90,12 @@ class Phase(_Strict):
     index: int
     name: str
     steps: list[str]
-    observed: Timing
+    observed: Timing = Field(description="the same as elapsed")
+    elapsed: Timing = Field(description="per case, from the end of the phases before (or the case start) to the "
+                                        "latest exit of this phase and those before: adds up to the case duration")
+    active: Timing = Field(description="per case, from the phase's first entry to its last exit")
+    cases: int
+    overlapping_cases: int = Field(description="cases in which the phase begins before the phases before it end")
     assumed: Comparison | None
 
 
@@ -121,8 +146,10 @@ class ResourcePass(Pass):
 
 class Handoffs(_Strict):
     between_lanes: list[LaneHandoff]
-    within_lanes: dict[str, list[Pass]]
-    resources: list[ResourcePass]
+    within_lanes: dict[str, list[Pass]] = Field(description="per lane, its top 5 pairs of resources")
+    within_lanes_total_pairs: dict[str, int]
+    resources: list[ResourcePass] = Field(description="the top 20 pairs; GET .../handoffs pages through all")
+    total_pairs: int
 
 
 class Variant(_Strict):
@@ -146,6 +173,7 @@ class Variants(_Strict):
 class Unmapped(_Strict):
     activity: str
     events: int
+    instances: int
     cases: int
 
 
@@ -155,15 +183,26 @@ class SourceInfo(_Strict):
     system: str
     events: int
     last_ingest_at: str | None
+    lifecycle: Literal["pair", "complete_only", "events"]
+
+
+class Lifecycle(_Strict):
+    mode: Literal["pair", "complete_only", "events", "mixed"]
+    paired: int = Field(description="completes matched with their start")
+    open: int
+    unmatched_complete: int = Field(description="completes without a start: instances of unknown service time")
+    aborted: int
 
 
 class Stats(_Strict):
     cases: int
-    events: int
+    events: int = Field(description="stored events of the cases in the feed")
+    instances: int
     activities: int
     first_timestamp: str | None
     last_timestamp: str | None
     uncorrelated_events: int
+    lifecycle: Lifecycle
 
 
 class HandoffAssumption(_Strict):
@@ -173,8 +212,17 @@ class HandoffAssumption(_Strict):
     observed: bool
 
 
+class SegmentComparison(_Strict):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    comparison: Comparison | None
+
+
 class Assumptions(_Strict):
     handoffs: list[HandoffAssumption]
+    segments: list[SegmentComparison]
     tolerance: float
     not_observed: dict
     undesigned: dict
@@ -197,8 +245,15 @@ class Model(_Strict):
     status: Literal["ready", "computing", "failed", "unknown"]
     bpmn_url: str
     coverage: float = Field(description="share of cases whose variants the model is discovered from (the most "
-                                        "frequent variants up to 95% of cases, at most 2,000 variants)")
+                                        "frequent variants up to 95% of cases)")
     error: str | None
+
+
+class Warning(_Strict):
+    code: str = Field(description="unknown_activity, unknown_step, unknown_attribute, unknown_phase, "
+                                  "rule_matches_nothing, phase_matches_nothing")
+    where: str = Field(description="the place in the definition, e.g. phases[1].activities[2]")
+    message: str
 
 
 class Feed(_Strict):
@@ -218,6 +273,7 @@ class Feed(_Strict):
     phases: list[Phase]
     steps: list[Step]
     flows: list[Flow]
+    flow_rule: str = Field(description="how flows were drawn: within threads, or over each case")
     handoffs: Handoffs
     variants: Variants
     case_duration: Timing
@@ -225,6 +281,7 @@ class Feed(_Strict):
     end_activities: dict[str, int]
     unmapped: list[Unmapped]
     sources: list[SourceInfo]
+    warnings: list[Warning] = Field(description="what the definition names that the data does not have")
     assumptions: Assumptions
     model: Model
 

@@ -1,8 +1,7 @@
 """Phases: the blueprint's columns. User-defined, or derived from where steps sit in cases. Pure."""
 
-import re
-
 from app.blueprint.schemas import PhaseSpec
+from app.patterns import search
 
 DERIVED_BINS = 4
 
@@ -11,11 +10,11 @@ def user_phases(specs: list[PhaseSpec], activities: list[str]) -> tuple[list[str
     """Phase names and activity -> phase index; a step belongs to the first phase that names it."""
     phase_of: dict[str, int] = {}
     for i, spec in enumerate(specs):
-        pattern = re.compile(spec.activity_regex) if spec.activity_regex else None
+        named = set(spec.activities)
         for activity in activities:
             if activity in phase_of:
                 continue
-            if activity in spec.activities or (pattern is not None and pattern.search(activity)):
+            if activity in named or (spec.activity_regex and search(spec.activity_regex, activity)):
                 phase_of[activity] = i
     return [s.name for s in specs], phase_of
 

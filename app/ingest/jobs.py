@@ -14,6 +14,7 @@ from app.config import Settings
 from app.db import job_transaction, transaction
 from app.errors import AppError
 from app.ingest import repository, service
+from app.ingest.leftovers import remove_leftovers
 from app.ingest.models import Upload
 
 log = logging.getLogger("app.ingest.jobs")
@@ -39,9 +40,8 @@ class UploadRunner:
             queued = [u.id for u in repository.with_status(session, ("queued",))]
         for upload in interrupted:
             self._discard_spool(upload.id)
-        # No job runs yet: any staging file left is from a job a crash interrupted.
-        for leftover in self.settings.staging_dir.glob("stage-*"):
-            leftover.unlink(missing_ok=True)
+        with transaction(self.factory) as session:
+            remove_leftovers(session, self.settings)
         if failed:
             log.warning("uploads interrupted by a restart marked failed", extra={"count": failed})
         self._thread = threading.Thread(target=self._work, name="upload-worker", daemon=True)

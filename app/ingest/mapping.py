@@ -15,6 +15,8 @@ DEFAULTS: dict[str, tuple[str, ...]] = {
     "role": ("org:role", "org:group"),
     "lifecycle": ("lifecycle:transition",),
 }
+COLUMN_KEY = {"lifecycle": "lifecycle_column"}  # the mapping key naming a field's column, where it differs
+MODES = ("pair", "complete_only", "events")  # values of the mapping's `lifecycle` (the mode), not columns
 REQUIRED = ("case_id", "activity", "timestamp")
 OPTIONAL = ("start_timestamp", "resource", "role", "lifecycle", "event_id")
 
@@ -53,7 +55,9 @@ def resolve(mapping: dict[str, Any], columns: list[str]) -> ResolvedMapping:
     present = set(columns)
     chosen: dict[str, Any] = {}
     for field in REQUIRED + OPTIONAL:
-        value = mapping.get(field)
+        value = mapping.get(COLUMN_KEY.get(field, field))
+        if field == "lifecycle" and not value and mapping.get("lifecycle") not in MODES:
+            value = mapping.get("lifecycle")  # stored before the mode took the name
         if value:
             names = tuple(value) if isinstance(value, list) else (value,)
             for name in names:

@@ -12,6 +12,7 @@ from app.models_common import Json, Timestamp, utcnow
 
 class Upload(Base):
     __tablename__ = "uploads"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused (caches key by them)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)

@@ -1,9 +1,13 @@
-"""SQL for uploads."""
+"""SQL for uploads (this package owns the uploads table)."""
 
-from sqlalchemy import select, update
+from datetime import datetime
+
+from sqlalchemy import delete as delete_rows
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.ingest.models import Upload
+from app.store.columnar import UploadKey
 
 
 def get(session: Session, *, workspace_id: int, upload_id: int) -> Upload | None:
@@ -38,3 +42,27 @@ def fail_interrupted(session: Session, *, detail: str) -> int:
     """Mark uploads that were running when the server stopped as failed."""
     return session.execute(update(Upload).where(Upload.status == "running")
                            .values(status="failed", detail=detail)).rowcount
+
+
+def with_spool(session: Session) -> list[Upload]:
+    """Uploads that still name a spooled file."""
+    return list(session.scalars(select(Upload).where(Upload.spool_path.is_not(None))))
+
+
+def stored_counts(session: Session, *, source_id: int) -> tuple[int, datetime | None]:
+    """How many of the source's uploads succeeded, and when the last one finished."""
+    row = session.execute(select(func.count(), func.max(Upload.finished_at))
+                          .where(Upload.source_id == source_id, Upload.status == "succeeded")).one()
+    return int(row[0]), row[1]
+
+
+def delete_for_source(session: Session, *, source_id: int) -> None:
+    session.execute(delete_rows(Upload).where(Upload.source_id == source_id))
+
+
+def upload_keys(session: Session, *, source_id: int) -> list[UploadKey]:
+    """The source's stored uploads, as the columnar copy identifies them."""
+    rows = session.execute(select(Upload.id, Upload.created_at, Upload.events_ingested)
+                           .where(Upload.source_id == source_id, Upload.status == "succeeded")
+                           .order_by(Upload.id)).all()
+    return [UploadKey(id=r[0], created=r[1].isoformat(), events=int(r[2])) for r in rows]

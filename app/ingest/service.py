@@ -93,8 +93,8 @@ def ingest_pushed(session: Session, *, upload: Upload, items: list[PushedEvent],
                   settings=settings, progress=lambda n: None, mapping=_PUSH_MAPPING)
 
 
-_PUSH_MAPPING = {f: f for f in ("case_id", "activity", "timestamp", "start_timestamp", "resource", "role",
-                                "lifecycle", "event_id")}
+_PUSH_MAPPING = {**{f: f for f in ("case_id", "activity", "timestamp", "start_timestamp", "resource", "role",
+                                   "event_id")}, "lifecycle_column": "lifecycle"}
 
 
 def _store(session: Session, *, upload: Upload, batches: Iterable[RawBatch], options: UploadOptions,
@@ -112,7 +112,7 @@ def _store(session: Session, *, upload: Upload, batches: Iterable[RawBatch], opt
                 continue
             if resolved is None:
                 explicit = mapping if mapping is not None else source.mapping
-                present = [c for c in batch.frame.columns if c in _PUSH_MAPPING] if mapping else None
+                present = [c for c in batch.frame.columns if c in _PUSH_MAPPING.values()] if mapping else None
                 resolved = resolve({k: v for k, v in explicit.items() if present is None or v in present},
                                    [str(c) for c in batch.frame.columns])
             canon = canonicalize(batch, resolved, zone=source.timezone, max_errors=settings.max_reported_errors)

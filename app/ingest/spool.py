@@ -1,6 +1,5 @@
 """Receive a multipart upload straight to disk, never holding the body in memory."""
 
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from python_multipart.multipart import parse_options_header
 from starlette.requests import Request
 
 from app.errors import InvalidInput, PayloadTooLarge, describe_sizes
+from app.scratch import scratch_name
 
 
 @dataclass
@@ -78,7 +78,7 @@ async def receive_file(request: Request, *, directory: Path, max_bytes: int) -> 
     if ctype != b"multipart/form-data" or b"boundary" not in params:
         raise InvalidInput("send the file as multipart/form-data in a field named 'file'")
     directory.mkdir(parents=True, exist_ok=True)
-    part = _FilePart(directory / f"upload-{uuid.uuid4().hex}")
+    part = _FilePart(directory / scratch_name("upload"))
     parser = MultipartParser(params[b"boundary"], callbacks={
         name: getattr(part, name) for name in ("on_part_begin", "on_header_field", "on_header_value",
                                                "on_header_end", "on_headers_finished", "on_part_data",

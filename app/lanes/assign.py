@@ -14,13 +14,14 @@ LANES = [lane.value for lane in LANE_ORDER]
 KIND = ["activity", "source", "system", "resource", "role"]
 
 
-def kind_lanes(kinds: pd.DataFrame, rules: LaneRules) -> tuple[np.ndarray, np.ndarray]:
-    """Per distinct kind of event: its lane (index into LANES, -1 for none) and evidence (or None).
+def kind_lanes(kinds: pd.DataFrame, rules: LaneRules) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per distinct kind of event: its lane (index into LANES, -1 for none), evidence (or None)
+    and the index of the rule that matched it (-1 for none).
 
     `kinds` has the KIND columns and `attr:<name>` for each attribute the rules use."""
     assigned = assign_lanes(kinds, rules)
     lane = np.array([LANES.index(v) if v is not None else -1 for v in assigned["lane"]], dtype=np.int64)
-    return lane, assigned["evidence"].to_numpy(dtype=object)
+    return lane, assigned["evidence"].to_numpy(dtype=object), assigned["rule"].to_numpy(dtype=np.int64)
 
 
 def step_lanes(act: np.ndarray, act_labels: np.ndarray, lane: np.ndarray) -> dict[str, str | None]:

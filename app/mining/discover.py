@@ -1,35 +1,43 @@
-"""Flows, activities, variants, case durations and handovers, from sorted event arrays."""
+"""Flows, steps, variants, case durations and handovers, from sorted instance arrays."""
 
 import numpy as np
 import pandas as pd
 
 from app.mining.frame import NAT, EventArrays
-from app.mining.stats import grouped
+from app.mining.results import EMPTY, Flow, Handover, Rework, Share, StepFigures, Summary, Variant, Variants
+from app.mining.stats import GroupStats, grouped
+
+
+def summary_of(stats: GroupStats, i: int) -> Summary:
+    return Summary(**stats.as_dict(i))
 
 
 def waits(ev: EventArrays) -> np.ndarray:
-    """Time from each event to the next one of its case starting (microseconds), per consecutive pair.
+    """Per flow (ev.flow_pairs()): from the end of the one to the start of the next (microseconds).
 
-    Without start timestamps the next event "starts" when it completes, as in pm4py's performance
-    DFG; with them, overlap counts as no wait."""
+    Without a start the next one "starts" when it ends, as in pm4py's performance DFG; with one,
+    overlap counts as no wait. Instances sort by their start, so one may end before the one
+    before it has: that too is no wait, never a negative one."""
     if "waits" not in ev.memo:
-        nxt = ev.ts[1:]
+        src, dst = ev.flow_pairs()
+        nxt = ev.ts[dst]
         if ev.start is not None:
-            has = ev.start[1:] != NAT
-            nxt = np.where(has, np.maximum(ev.start[1:], ev.ts[:-1]), nxt)
-        ev.memo["waits"] = nxt - ev.ts[:-1]
+            has = ev.start[dst] != NAT
+            nxt = np.where(has, np.maximum(ev.start[dst], ev.ts[src]), nxt)
+        ev.memo["waits"] = np.maximum(nxt - ev.ts[src], 0)
     return ev.memo["waits"]
 
 
-def discover_flows(ev: EventArrays) -> list[dict]:
-    """Directly-follows flows with counts and waiting-time statistics."""
-    same = ev.same_case
+def discover_flows(ev: EventArrays) -> tuple[Flow, ...]:
+    """Flows with counts and waiting-time statistics."""
+    src, dst = ev.flow_pairs()
     width = max(len(ev.act_labels), 1)
-    pairs = ev.act[:-1] * width + ev.act[1:]
-    stats = grouped(pairs, waits(ev), same)
-    cases = _distinct_cases(ev.case[1:][same], pairs[same], stats.groups)
-    return [{"source": ev.act_labels[code // width], "target": ev.act_labels[code % width],
-             "cases": int(cases[i]), **stats.as_dict(i)} for i, code in enumerate(stats.groups)]
+    pairs = ev.act[src] * width + ev.act[dst]
+    stats = grouped(pairs, waits(ev))
+    cases = _distinct_cases(ev.case[dst], pairs, stats.groups)
+    return tuple(Flow(source=ev.act_labels[code // width], target=ev.act_labels[code % width],
+                      count=int(stats.count[i]), cases=int(cases[i]), waiting=summary_of(stats, i))
+                 for i, code in enumerate(stats.groups))
 
 
 def _distinct_cases(case: np.ndarray, codes: np.ndarray, groups: np.ndarray) -> np.ndarray:
@@ -50,27 +58,88 @@ def distinct_pairs(case: np.ndarray, codes: np.ndarray, width: int) -> tuple[np.
     return np.bincount(code, minlength=width), np.bincount(code[repeated], minlength=width)
 
 
-def discover_activities(ev: EventArrays) -> list[dict]:
-    """Per activity: events, cases, rework, service time (where start timestamps exist)."""
-    width = max(len(ev.act_labels), 1)
-    events = np.bincount(ev.act, minlength=width)
-    cases, repeated = distinct_pairs(ev.case, ev.act, width)
-    service = _service_times(ev, width)
-    out = []
-    for code, label in enumerate(ev.act_labels):
-        out.append({"activity": label, "events": int(events[code]), "cases": int(cases[code]),
-                    "rework": {"events": int(events[code] - cases[code]), "cases": int(repeated[code]),
-                               "case_share": float(repeated[code] / cases[code]) if cases[code] else 0.0},
-                    "service_time": service.get(code)})
+def _by_activity(ev: EventArrays, values: np.ndarray, mask: np.ndarray) -> dict[int, Summary]:
+    stats = grouped(ev.act[mask], values[mask])
+    return {int(code): summary_of(stats, i) for i, code in enumerate(stats.groups)}
+
+
+def service_times(ev: EventArrays) -> np.ndarray | None:
+    """Per instance: end − start − time paused (microseconds); None if no instance has a start."""
+    if ev.start is None:
+        return None
+    paused = ev.suspended if ev.suspended is not None else 0
+    return np.where(ev.start != NAT, ev.ts - ev.start - paused, 0)
+
+
+def _service(ev: EventArrays) -> dict[int, Summary]:
+    times = service_times(ev)
+    return {} if times is None else _by_activity(ev, times, ev.start != NAT)
+
+
+def _queue(ev: EventArrays) -> dict[int, Summary]:
+    if ev.offered is None or ev.start is None:
+        return {}
+    has = (ev.offered != NAT) & (ev.start != NAT)
+    return _by_activity(ev, np.where(has, ev.start - ev.offered, 0), has)
+
+
+def waiting_before(ev: EventArrays) -> dict[int, Summary]:
+    """Per activity: the waiting along the flows into it."""
+    _, dst = ev.flow_pairs()
+    stats = grouped(ev.act[dst], waits(ev))
+    return {int(code): summary_of(stats, i) for i, code in enumerate(stats.groups)}
+
+
+def positions(ev: EventArrays) -> dict[int, float]:
+    """Median relative position (0 = first, 1 = last instance of the case) of each activity."""
+    index = np.arange(ev.n)
+    sizes = ev.case_last - ev.case_first + 1
+    case_start = np.repeat(ev.case_first, sizes)
+    length = np.repeat(ev.case_last - ev.case_first, sizes)
+    relative = np.where(length > 0, (index - case_start) / np.maximum(length, 1), 0.0)
+    stats = grouped(ev.act, relative * 1e6)  # grouped() reports in "seconds" of microseconds
+    return {int(code): float(stats.median[i]) / 1e6 for i, code in enumerate(stats.groups)}
+
+
+def shares(act: np.ndarray, codes: np.ndarray, labels: np.ndarray, width: int, top: int = 5) -> list[tuple[Share, ...]]:
+    """Per activity code: its most frequent values (codes into labels, -1 none) with shares."""
+    out: list[tuple[Share, ...]] = [() for _ in range(width)]
+    if not len(labels):
+        return out
+    has = codes >= 0
+    counts = pd.Series(act[has] * len(labels) + codes[has]).value_counts()
+    totals = np.bincount(act, minlength=width)
+    per_act: dict[int, list[Share]] = {}
+    for key, count in counts.items():  # one entry per (activity, value) present: small
+        a, v = divmod(int(key), len(labels))
+        found = per_act.setdefault(a, [])
+        if len(found) < top:
+            found.append(Share(name=str(labels[v]), count=int(count), share=float(count / totals[a])))
+    for a, found in per_act.items():
+        out[a] = tuple(found)
     return out
 
 
-def _service_times(ev: EventArrays, width: int) -> dict[int, dict]:
-    if ev.start is None:
-        return {}
-    has = ev.start != NAT
-    stats = grouped(ev.act[has], (ev.ts - ev.start)[has])
-    return {int(code): stats.as_dict(i) for i, code in enumerate(stats.groups)}
+def discover_steps(ev: EventArrays, *, event_counts: np.ndarray, open_counts: np.ndarray, aborted_counts: np.ndarray,
+                   who: dict[str, tuple[np.ndarray, np.ndarray]]) -> tuple[StepFigures, ...]:
+    """Per activity: instances, cases, rework, service, waiting, queue, position, who does it.
+    `who` maps "roles", "resources", "channels" to per-instance codes and their labels."""
+    width = max(len(ev.act_labels), 1)
+    instances = np.bincount(ev.act, minlength=width)
+    cases, repeated = distinct_pairs(ev.case, ev.act, width)
+    service, queue, wait, pos = _service(ev), _queue(ev), waiting_before(ev), positions(ev)
+    by = {name: shares(ev.act, codes, labels, width) for name, (codes, labels) in who.items()}
+    out = []
+    for code, label in enumerate(ev.act_labels):
+        out.append(StepFigures(
+            activity=label, events=int(event_counts[code]), instances=int(instances[code]), cases=int(cases[code]),
+            rework=Rework(events=int(instances[code] - cases[code]), cases=int(repeated[code]),
+                          case_share=float(repeated[code] / cases[code]) if cases[code] else 0.0),
+            service=service.get(code), waiting=wait.get(code, EMPTY), queue=queue.get(code),
+            position=pos.get(code, 0.0), open=int(open_counts[code]), aborted=int(aborted_counts[code]),
+            roles=by.get("roles", [()] * width)[code], resources=by.get("resources", [()] * width)[code],
+            channels=by.get("channels", [()] * width)[code]))
+    return tuple(out)
 
 
 def start_end_activities(ev: EventArrays) -> tuple[dict, dict]:
@@ -79,37 +148,39 @@ def start_end_activities(ev: EventArrays) -> tuple[dict, dict]:
     return first.to_dict(), last.to_dict()
 
 
-def discover_variants(ev: EventArrays, top: int = 20) -> dict:
+def discover_variants(ev: EventArrays, top: int = 20) -> Variants:
     """Variants (activity sequences) with case counts and shares; the rest summed."""
-    codes = ev.act.astype(np.uint16).tobytes() if len(ev.act_labels) < 65536 else ev.act.tobytes()
     size = 2 if len(ev.act_labels) < 65536 else 8
+    dtype = np.uint16 if size == 2 else np.int64
+    codes = ev.act.astype(dtype).tobytes()
     keys = [codes[s * size:(e + 1) * size] for s, e in zip(ev.case_first, ev.case_last, strict=True)]
     counts = pd.Series(keys).value_counts(sort=True)
     total = int(counts.sum())
-    dtype = np.uint16 if size == 2 else np.int64
-    listed = [{"activities": ev.act_labels[np.frombuffer(k, dtype=dtype)].tolist(), "cases": int(c),
-               "share": c / total} for k, c in counts.head(top).items()]
+    listed = tuple(Variant(activities=tuple(ev.act_labels[np.frombuffer(k, dtype=dtype)].tolist()), cases=int(c),
+                           share=c / total) for k, c in counts.head(top).items())
     rest = int(counts.iloc[top:].sum())
-    return {"count": len(counts), "top": listed, "counts": counts.to_numpy(),
-            "other": {"variants": max(len(counts) - top, 0), "cases": rest, "share": rest / total if total else 0}}
+    return Variants(count=len(counts), top=listed, other_variants=max(len(counts) - top, 0), other_cases=rest,
+                    other_share=rest / total if total else 0, counts=tuple(counts.to_numpy().tolist()))
 
 
 def case_durations(ev: EventArrays) -> np.ndarray:
-    """Per case: last completion minus first start (or completion), microseconds."""
+    """Per case: last end minus first start (or end), microseconds."""
     begin = ev.ts[ev.case_first]
     if ev.start is not None:
         # The earliest start in the case (a case may begin with a long first activity).
         starts = np.where(ev.start != NAT, ev.start, ev.ts)
         begin = np.minimum.reduceat(starts, ev.case_first)
-    return ev.ts[ev.case_last] - begin
+    ends = np.maximum.reduceat(ev.ts, ev.case_first) if ev.n else ev.ts[ev.case_last]
+    return ends - begin
 
 
-def discover_handovers(ev: EventArrays, codes: np.ndarray, labels: np.ndarray) -> list[dict]:
-    """Consecutive events of one case passing between two different holders (resources or lanes)."""
-    same = ev.same_case & (codes[1:] != codes[:-1]) & (codes[1:] >= 0) & (codes[:-1] >= 0)
+def discover_handovers(ev: EventArrays, codes: np.ndarray, labels: np.ndarray) -> tuple[Handover, ...]:
+    """Flows whose two ends have different holders (resources, roles or lanes: `codes`, -1 none)."""
+    src, dst = ev.flow_pairs()
+    moved = (codes[dst] != codes[src]) & (codes[dst] >= 0) & (codes[src] >= 0)
     width = max(len(labels), 1)
-    pairs = np.where(same, codes[:-1] * width + codes[1:], 0)
-    stats = grouped(pairs, waits(ev), same)
-    cases = _distinct_cases(ev.case[1:][same], pairs[same], stats.groups)
-    return [{"from": labels[c // width], "to": labels[c % width], "cases": int(cases[i]), **stats.as_dict(i)}
-            for i, c in enumerate(stats.groups)]
+    pairs = codes[src] * width + codes[dst]
+    stats = grouped(pairs, waits(ev), moved)
+    cases = _distinct_cases(ev.case[dst][moved], pairs[moved], stats.groups)
+    return tuple(Handover(source=labels[c // width], target=labels[c % width], count=int(stats.count[i]),
+                          cases=int(cases[i]), waiting=summary_of(stats, i)) for i, c in enumerate(stats.groups))

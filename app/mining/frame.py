@@ -13,7 +13,9 @@ NAT = np.iinfo(np.int64).min
 
 @dataclass
 class EventArrays:
-    """Events sorted by (case, timestamp, file order): ties keep the file's order."""
+    """Activity instances (or events, read one by one) sorted by case, then time, ties in file
+    order. `ts` is each one's end, `start` its start where known. `pred` is the flow into each:
+    the instance it directly follows (in its thread), -1 for none."""
 
     case: np.ndarray  # int64 codes, grouped
     act: np.ndarray  # int64 codes into act_labels
@@ -24,6 +26,9 @@ class EventArrays:
     resource_labels: np.ndarray
     case_first: np.ndarray  # index of each case's first event
     case_last: np.ndarray
+    pred: np.ndarray | None = None  # None: each follows the one before it in its case
+    suspended: np.ndarray | None = None  # microseconds paused inside each instance
+    offered: np.ndarray | None = None  # when each was offered (NAT: not recorded)
     memo: dict = field(default_factory=dict, repr=False)  # figures several statistics share
 
     @property
@@ -36,6 +41,17 @@ class EventArrays:
         if "same_case" not in self.memo:
             self.memo["same_case"] = self.case[1:] == self.case[:-1]
         return self.memo["same_case"]
+
+    def flow_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(from, to) index pairs of the flows: every instance with a predecessor, and it."""
+        if "flow_pairs" not in self.memo:
+            if self.pred is None:
+                dst = np.flatnonzero(self.same_case) + 1
+                self.memo["flow_pairs"] = (dst - 1, dst)
+            else:
+                dst = np.flatnonzero(self.pred >= 0)
+                self.memo["flow_pairs"] = (self.pred[dst], dst)
+        return self.memo["flow_pairs"]
 
 
 def case_time_order(case: np.ndarray, ts: np.ndarray) -> np.ndarray:
@@ -65,14 +81,33 @@ def case_time_order(case: np.ndarray, ts: np.ndarray) -> np.ndarray:
 
 
 def arrays(case: np.ndarray, act: np.ndarray, act_labels: np.ndarray, ts: np.ndarray, start: np.ndarray | None,
-           resource: np.ndarray, resource_labels: np.ndarray) -> EventArrays:
-    """EventArrays from columns already in (case, time, file) order."""
+           resource: np.ndarray, resource_labels: np.ndarray, **extra) -> EventArrays:
+    """EventArrays from columns already in (case, time, file) order (`extra`: pred, suspended,
+    offered)."""
     bounds = np.flatnonzero(np.diff(case)) + 1
     empty = not len(case)
     return EventArrays(case=case, act=act, act_labels=act_labels, ts=ts, start=start, resource=resource,
                        resource_labels=resource_labels,
                        case_first=bounds if empty else np.concatenate(([0], bounds)),
-                       case_last=bounds if empty else np.concatenate((bounds - 1, [len(case) - 1])))
+                       case_last=bounds if empty else np.concatenate((bounds - 1, [len(case) - 1])), **extra)
+
+
+def thread_predecessors(case: np.ndarray, thread: np.ndarray) -> np.ndarray:
+    """The flow into each instance (in case order): the one before it in its thread; for a
+    thread's first, the one before it in the case (the hand-over that started the thread); -1
+    for a case's first. With one thread per case this is the directly-follows relation."""
+    n = len(case)
+    pred = np.arange(-1, n - 1, dtype=np.int64)
+    if not n:
+        return pred
+    pred[np.concatenate(([True], case[1:] != case[:-1]))] = -1
+    if len(np.unique(thread)) < 2:
+        return pred
+    width = int(thread.max()) + 1
+    by_thread = np.argsort(case.astype(np.int64) * width + thread, kind="stable")
+    same = (case[by_thread][1:] == case[by_thread][:-1]) & (thread[by_thread][1:] == thread[by_thread][:-1])
+    pred[by_thread[1:][same]] = by_thread[:-1][same]
+    return pred
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,8 @@ from app.models_common import Json, Timestamp, utcnow
 
 class Source(Base):
     __tablename__ = "sources"
-    __table_args__ = (UniqueConstraint("workspace_id", "name", name="uq_sources_workspace_name"),)
+    __table_args__ = (UniqueConstraint("workspace_id", "name", name="uq_sources_workspace_name"),
+                      {"sqlite_autoincrement": True})  # ids are never reused (caches key by them)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)

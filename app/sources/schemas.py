@@ -4,9 +4,12 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from app.mining.lifecycle import Mode as LifecycleMode
 from app.params import RequestBody, drop_null_defaults, refuse_null
+
+MODES = {m.value for m in LifecycleMode}
 
 
 class SystemKind(StrEnum):
@@ -29,11 +32,29 @@ class Mapping(RequestBody):
     start_timestamp: str | None = None
     resource: str | None = None
     role: str | None = None
-    lifecycle: str | None = None
+    lifecycle_column: str | None = Field(
+        default=None, description="Column of lifecycle transitions (start, complete, schedule, suspend, resume, "
+                                  "ate_abort, ...); default lifecycle:transition.")
+    lifecycle: LifecycleMode | None = Field(
+        default=None, description="How events become activity instances: 'pair' (a start and its complete are one "
+                                  "instance; the default when the source has both), 'complete_only', or 'events' "
+                                  "(each event is an instance).")
+    thread: str | None = Field(
+        default=None, description="Attribute naming the thread an event belongs to within its case (a ticket, a "
+                                  "shipment, an appointment id): flows join events of one thread, and each thread's "
+                                  "first event to the event before it. Default: one thread per source.")
     event_id: str | None = Field(default=None, description="A column of stable event ids (idempotency key).")
     timestamp_format: str | None = Field(
         default=None, description="strftime format, or 'epoch_s' / 'epoch_ms'; default ISO 8601.")
     activity_separator: str = "+"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lifecycle_column(cls, v):
+        # Before 'lifecycle' named the mode it named the column: such a value still means the column.
+        if isinstance(v, dict) and isinstance(v.get("lifecycle"), str) and v["lifecycle"] not in MODES:
+            v = {**v, "lifecycle_column": v.get("lifecycle_column") or v["lifecycle"], "lifecycle": None}
+        return v
 
     @field_validator("activity")
     @classmethod
@@ -43,10 +64,14 @@ class Mapping(RequestBody):
         return v
 
 
+# The sources.timezone column's width; the longest IANA name is 32 characters.
+MAX_ZONE = 64
+
+
 def _check_zone(v: str) -> str:
     try:
         ZoneInfo(v)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a name too long for a file
         raise ValueError(f"unknown time zone {v!r} (use an IANA name such as 'Europe/Rome')") from exc
     return v
 
@@ -54,7 +79,8 @@ def _check_zone(v: str) -> str:
 class SourceCreate(RequestBody):
     name: str = Field(min_length=1, max_length=200)
     system: SystemKind = SystemKind.other
-    timezone: str = Field(default="UTC", description="Zone of naive timestamps in this source's files.")
+    timezone: str = Field(default="UTC", max_length=MAX_ZONE,
+                          description="Zone of naive timestamps in this source's files (IANA name).")
     mapping: Mapping = Field(default_factory=Mapping)
 
     _zone = field_validator("timezone")(_check_zone)
@@ -68,7 +94,7 @@ class SourceUpdate(RequestBody):
     # Defaults of None mark "left out": pydantic does not validate defaults, and refuses a null sent.
     name: str = Field(default=None, min_length=1, max_length=200)
     system: SystemKind = None
-    timezone: str = None
+    timezone: str = Field(default=None, max_length=MAX_ZONE)
     mapping: Mapping = None
 
     _not_null = field_validator("name", "system", "timezone", "mapping", mode="before")(refuse_null)

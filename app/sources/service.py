@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound
+from app.ingest import repository as uploads
 from app.sources import repository
 from app.sources.models import Source
 from app.sources.schemas import SourceCreate, SourceStats, SourceUpdate
@@ -45,6 +46,7 @@ def delete_source(session: Session, *, workspace_id: int, source_id: int) -> Non
     """Remove the source with its uploads and events."""
     source = get_source(session, workspace_id=workspace_id, source_id=source_id)
     events.delete_source_events(session, source_id=source.id)
+    uploads.delete_for_source(session, source_id=source.id)
     repository.delete(session, source)
 
 
@@ -54,4 +56,6 @@ def list_sources(session: Session, *, workspace_id: int) -> list[Source]:
 
 def source_stats(session: Session, *, workspace_id: int, source_id: int) -> SourceStats:
     source = get_source(session, workspace_id=workspace_id, source_id=source_id)
-    return SourceStats(source_id=source.id, **events.source_stats(session, source_id=source.id))
+    stored, last = uploads.stored_counts(session, source_id=source.id)
+    return SourceStats(source_id=source.id, **events.source_stats(session, source_id=source.id), uploads=stored,
+                       last_ingest_at=last)

@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import threading
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Engine
 
+from app.scratch import remove_orphans, scratch_name
 from app.store.frames import COLUMNS, read_rows
 
 log = logging.getLogger("app.store.columnar")
@@ -40,6 +40,16 @@ class UploadKey:
 
     def as_list(self) -> list:
         return [self.id, self.created, self.events]
+
+
+CHANNEL = "channel"  # the attribute that breaks a step down by channel, where events carry it
+
+
+def feed_attributes(mapping: dict) -> list[str]:
+    """The attributes every feed of a source reads: the channel and the source's thread column.
+    The copy is kept with them, so a first feed need not go back to SQL for them."""
+    thread = mapping.get("thread")
+    return sorted({CHANNEL} | ({thread} if thread else set()))
 
 
 def schema(attributes: list[str]) -> pa.Schema:
@@ -131,7 +141,7 @@ def _write(directory: Path, table: pa.Table, meta: dict) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()[:20]
         final = directory / f"{digest}.arrow"
-        tmp = directory / f".{digest}-{uuid.uuid4().hex}.tmp"
+        tmp = directory / scratch_name(f".{digest}", ".tmp")
         table = table.replace_schema_metadata({_META: json.dumps(meta).encode()})
         with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
             writer.write_table(table)
@@ -139,6 +149,7 @@ def _write(directory: Path, table: pa.Table, meta: dict) -> None:
         for old in directory.glob("*.arrow"):
             if old != final:
                 old.unlink(missing_ok=True)
+        remove_orphans(directory.glob(".*.tmp"))  # from writers killed mid-write
     except OSError as exc:  # a cache: the next read rebuilds what could not be written
         log.warning("could not write the columnar copy", extra={"path": str(directory), "error": str(exc)})
 

@@ -6,12 +6,13 @@ to Arrow), SQLite through a scratch copy read by ADBC (about 2 s per million). M
 columnar copy in columnar.py, which this module fills."""
 
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
 from sqlalchemy import Engine
+
+from app.scratch import scratch_name
 
 COLUMNS = ("source_id", "upload_id", "ordinal", "case_id", "activity", "timestamp", "start_timestamp",
            "resource", "role", "lifecycle")
@@ -35,7 +36,7 @@ def _sqlite(engine: Engine, where: str, attributes: list[str], scratch_dir: Path
     import adbc_driver_sqlite.dbapi as adbc
 
     scratch_dir.mkdir(parents=True, exist_ok=True)
-    scratch = scratch_dir / f"read-{uuid.uuid4().hex}.sqlite"
+    scratch = scratch_dir / scratch_name("read", ".sqlite")
     attrs = "".join(f", a{i} TEXT" for i in range(len(attributes)))
     extracted = "".join(", CAST(json_extract(attributes, ?) AS TEXT)" for _ in attributes)
     raw = engine.raw_connection()

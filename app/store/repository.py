@@ -1,13 +1,11 @@
-"""SQL over the events table (bulk writes are in writer.py)."""
+"""SQL over the events table (bulk writes are in writer.py). The uploads table is ingest's."""
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from app.ingest.models import Upload
-from app.store.columnar import UploadKey
 from app.store.models import Event
 
 
@@ -21,17 +19,8 @@ def source_stats(session: Session, *, source_id: int) -> dict[str, Any]:
         select(func.count(), func.count(Event.case_id.distinct()), func.count(Event.activity.distinct()),
                func.count(Event.resource.distinct()), func.min(Event.timestamp), func.max(Event.timestamp))
         .where(Event.source_id == source_id)).one()
-    uploads = session.execute(
-        select(func.count(), func.max(Upload.finished_at))
-        .where(Upload.source_id == source_id, Upload.status == "succeeded")).one()
     return {"events": row[0], "cases": row[1], "activities": row[2], "resources": row[3],
-            "first_timestamp": _from_us(row[4]), "last_timestamp": _from_us(row[5]),
-            "uploads": uploads[0], "last_ingest_at": uploads[1]}
-
-
-def last_ingest_at(session: Session, *, source_id: int) -> datetime | None:
-    return session.scalar(select(func.max(Upload.finished_at))
-                          .where(Upload.source_id == source_id, Upload.status == "succeeded"))
+            "first_timestamp": _from_us(row[4]), "last_timestamp": _from_us(row[5])}
 
 
 def delete_upload_events(session: Session, *, source_id: int, upload_id: int) -> int:
@@ -41,12 +30,19 @@ def delete_upload_events(session: Session, *, source_id: int, upload_id: int) ->
 
 def delete_source_events(session: Session, *, source_id: int) -> None:
     session.execute(delete(Event).where(Event.source_id == source_id))
-    session.execute(delete(Upload).where(Upload.source_id == source_id))
 
 
-def upload_keys(session: Session, *, source_id: int) -> list[UploadKey]:
-    """The source's stored uploads, as the columnar copy identifies them."""
-    rows = session.execute(select(Upload.id, Upload.created_at, Upload.events_ingested)
-                           .where(Upload.source_id == source_id, Upload.status == "succeeded")
-                           .order_by(Upload.id)).all()
-    return [UploadKey(id=r[0], created=r[1].isoformat(), events=int(r[2])) for r in rows]
+ATTRIBUTE_SAMPLE = 5000
+_ATTRIBUTE_NAMES = {
+    # json (not jsonb) on PostgreSQL: json_object_keys reads it; scalars (JSON null) are skipped.
+    "postgresql": "SELECT DISTINCT json_object_keys(e.attributes) FROM (SELECT attributes FROM events "
+                  "WHERE source_id = :source AND json_typeof(attributes) = 'object' LIMIT :sample) e",
+    "sqlite": "SELECT DISTINCT j.key FROM (SELECT attributes FROM events WHERE source_id = :source "
+              "AND json_type(attributes) = 'object' LIMIT :sample) e, json_each(e.attributes) j",
+}
+
+def attribute_names(session: Session, *, source_id: int, sample: int = ATTRIBUTE_SAMPLE) -> list[str]:
+    """The attribute names found on a sample of the source's events (the first rows the database
+    hands out), sorted: enough to find the attributes most events carry, such as a team."""
+    sql = _ATTRIBUTE_NAMES["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
+    return sorted(session.scalars(text(sql), {"source": source_id, "sample": sample}))

@@ -2,6 +2,7 @@
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -9,7 +10,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import transaction
-from app.store import columnar, repository
+from app.sources.models import Source
+from app.store import columnar
 
 log = logging.getLogger("app.store")
 
@@ -19,8 +21,11 @@ class ColumnarRefresher:
     thread, so the next feed reads columns instead of rows. Requests for a source already waiting
     are merged; a failure only means the next read rebuilds the copy itself."""
 
-    def __init__(self, engine: Engine, factory: sessionmaker[Session], data_dir: Path) -> None:
-        self.engine, self.factory, self.data_dir = engine, factory, data_dir
+    def __init__(self, engine: Engine, factory: sessionmaker[Session], data_dir: Path,
+                 upload_keys: Callable[..., list[columnar.UploadKey]]) -> None:
+        # upload_keys(session, source_id=...): the source's stored uploads (the uploads table is
+        # ingest's, so its owner passes the query in).
+        self.engine, self.factory, self.data_dir, self.upload_keys = engine, factory, data_dir, upload_keys
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="columnar")
         self._waiting: set[int] = set()
         self._lock = threading.Lock()
@@ -37,8 +42,10 @@ class ColumnarRefresher:
             self._waiting.discard(source_id)
         try:
             with transaction(self.factory) as session:
-                uploads = repository.upload_keys(session, source_id=source_id)
-            columnar.source_table(self.engine, source_id=source_id, uploads=uploads, attributes=[],
+                uploads = self.upload_keys(session, source_id=source_id)
+                source = session.get(Source, source_id)
+                attributes = columnar.feed_attributes(source.mapping) if source is not None else []
+            columnar.source_table(self.engine, source_id=source_id, uploads=uploads, attributes=attributes,
                                   data_dir=self.data_dir)
         except Exception:
             log.exception("columnar copy refresh failed", extra={"source_id": source_id})

@@ -15,7 +15,6 @@ random page splits."""
 import io
 import queue
 import threading
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 from sqlalchemy.orm import Session
+
+from app.scratch import scratch_name
 
 STAGE_COLUMNS = ("case_id", "activity", "timestamp", "start_timestamp", "resource", "role", "lifecycle",
                  "attributes", "ordinal", "event_key", "hash_hi", "hash_lo")
@@ -92,7 +93,7 @@ class SqliteEventWriter:
         try:
             while (batch := self._stage_queue.get()) is not None:
                 if conn is None:
-                    self.files.append(self.staging_dir / f"stage-{uuid.uuid4().hex}.sqlite")
+                    self.files.append(self.staging_dir / scratch_name("stage", ".sqlite"))
                     conn, chunks = adbc.connect(str(self.files[-1]), autocommit=True), 0
                     with conn.cursor() as cur:  # a scratch file: no journal, no fsync
                         cur.execute("PRAGMA journal_mode=OFF")

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from app.mining.pm4py_import import pm4py
+from tests.blueprint.bpmn_checks import assert_documents, outside_their_lane, overlapping_pairs, read_diagram
 from tests.conftest import SAMPLES
 from tests.helpers import make_source, upload
 
@@ -130,7 +131,7 @@ def test_window_and_segment_by_hand(client):
     both = feed(client, bp, segment="channel=web", **{"from": "2024-02-01T00:00:00Z"})
     assert both["stats"]["cases"] == 1
     # 'Call' (role agent) matches no rule: listed, never dropped.
-    assert whole["unmapped"] == [{"activity": "Call", "events": 1, "cases": 1}]
+    assert whole["unmapped"] == [{"activity": "Call", "events": 1, "instances": 1, "cases": 1}]
     flows = {(f["source"], f["target"]): f for f in whole["flows"]}
     assert flows[("Order", "Ship")]["crosses"] == ["interaction", "visibility"]
 
@@ -203,27 +204,18 @@ def test_bpmn_export_has_one_lane_per_blueprint_lane_and_reads_back(client, tmp_
         for ref in lane.findall("bpmn:flowNodeRef", ns):
             if ref.text in by_id:  # every task sits in its step's lane
                 assert steps[by_id[ref.text]] == lane.get("name").lower()
-    # Every flow node has a diagram shape inside its lane's band.
+    # Every flow node has a diagram shape inside its lane's band, none overlaps another.
     shapes = root.findall(".//{http://www.omg.org/spec/BPMN/20100524/DI}BPMNShape")
     assert len(shapes) == 1 + 4 + len(root.findall(".//bpmn:laneSet//bpmn:flowNodeRef", ns))
-
-
-def test_lane_suggestions_for_the_demo_come_with_reasons(client):
-    bp = load_demo(client)
-    got = client.get(f"/v1/blueprints/{bp}/lanes/suggest").json()
-    by_role = {r["rule"]["match"]["role"]: r for r in got["rules"] if "role" in r["rule"]["match"]}
-    assert by_role["customer"]["rule"]["lane"] == "customer"
-    assert by_role["technician"]["rule"]["lane"] == "frontstage"
-    assert by_role["dispatcher"]["rule"]["lane"] == "backstage"
-    assert by_role["notification_service"]["rule"]["lane"] == "support"
-    assert by_role["customer"]["events"] == int((demo_frame()["role"] == "customer").sum())
-    assert all(r["reason"] for r in got["rules"]) and got["roles"]
-    # The suggestions are valid rules: a blueprint made of them maps every demo activity.
-    ids = [s["id"] for s in client.get("/v1/sources").json()]
-    made = client.post("/v1/blueprints", json={"name": "suggested", "sources": ids,
-                                               "lanes": [r["rule"] for r in got["rules"]]})
-    assert made.status_code == 201
-    assert feed(client, made.json()["id"])["unmapped"] == []
+    drawn = read_diagram(r.content)
+    assert overlapping_pairs(drawn) == [] and outside_their_lane(drawn) == []
+    # Every task states its step's figures; the demo's steps with start timestamps their service times too.
+    by_name = {s["activity"]: s for s in feed(client, bp)["steps"]}
+    assert set(drawn.documentation) == set(drawn.tasks.values())
+    for name, text in drawn.documentation.items():
+        assert_documents(text, by_name[name])
+    timed = {n for n in drawn.documentation if by_name[n]["service_time"] is not None}
+    assert len(timed) >= 5 and all("service time median" in drawn.documentation[n] for n in timed)
 
 
 def test_a_write_is_visible_to_the_very_next_read(client):

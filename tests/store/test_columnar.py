@@ -5,8 +5,8 @@ import json
 
 import pyarrow as pa
 
+from app.ingest import repository as store
 from app.store import columnar
-from app.store import repository as store
 from tests.helpers import make_source, upload
 
 MAPPING = {"case_id": "case", "activity": "activity", "timestamp": "time"}

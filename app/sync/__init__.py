@@ -1,0 +1,1 @@
+"""Scheduled pulls from the systems that hold event logs: connectors, runs, watermarks."""
