@@ -43,10 +43,14 @@ class Mapping(RequestBody):
         return v
 
 
+# The sources.timezone column's width; the longest IANA name is 32 characters.
+MAX_ZONE = 64
+
+
 def _check_zone(v: str) -> str:
     try:
         ZoneInfo(v)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a name too long for a file
         raise ValueError(f"unknown time zone {v!r} (use an IANA name such as 'Europe/Rome')") from exc
     return v
 
@@ -54,7 +58,8 @@ def _check_zone(v: str) -> str:
 class SourceCreate(RequestBody):
     name: str = Field(min_length=1, max_length=200)
     system: SystemKind = SystemKind.other
-    timezone: str = Field(default="UTC", description="Zone of naive timestamps in this source's files.")
+    timezone: str = Field(default="UTC", max_length=MAX_ZONE,
+                          description="Zone of naive timestamps in this source's files (IANA name).")
     mapping: Mapping = Field(default_factory=Mapping)
 
     _zone = field_validator("timezone")(_check_zone)
@@ -68,7 +73,7 @@ class SourceUpdate(RequestBody):
     # Defaults of None mark "left out": pydantic does not validate defaults, and refuses a null sent.
     name: str = Field(default=None, min_length=1, max_length=200)
     system: SystemKind = None
-    timezone: str = None
+    timezone: str = Field(default=None, max_length=MAX_ZONE)
     mapping: Mapping = None
 
     _not_null = field_validator("name", "system", "timezone", "mapping", mode="before")(refuse_null)
