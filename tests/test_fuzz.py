@@ -16,5 +16,5 @@ def test_the_api_keeps_its_openapi_contract_under_fuzzing(tmp_path):
     print(report)
     assert result.errors == [], report + result.output[-6000:]
     assert result.unexpected() == [], report + result.output[-12000:]
-    assert result.operations == 21  # every operation of the document was exercised
+    assert result.operations == result.total_operations >= 21  # every operation of the document was exercised
     assert result.test_cases > 1000, report

@@ -83,7 +83,8 @@ def seed(http) -> dict[str, int]:
 class FuzzResult:
     """The figures of all passes together."""
 
-    operations: int = 0
+    operations: int = 0  # tested, in the pass that tested most
+    total_operations: int = 0  # in the document
     test_cases: int = 0
     failures: list[dict] = field(default_factory=list)  # schemathesis' entries: code, title, operations
     errors: list = field(default_factory=list)
@@ -125,6 +126,7 @@ def _run_pass(server: ServerProcess, workdir: Path, *, name: str, args: tuple[st
         return
     figures = json.loads(report.read_text())
     result.operations = max(result.operations, figures["operations"]["tested"])
+    result.total_operations = max(result.total_operations, figures["operations"]["total"])
     result.test_cases += figures["test_cases"]["generated"]
     result.failures += figures["failures"]
     result.errors += figures["errors"]
@@ -164,7 +166,8 @@ def unhandled_errors(log: str) -> list[tuple[str, str]]:
 
 
 def summary(result: FuzzResult) -> str:
-    lines = [f"operations tested: {result.operations}; test cases generated: {result.test_cases}; "
+    lines = [f"operations tested: {result.operations} of {result.total_operations}; "
+             f"test cases generated: {result.test_cases}; "
              f"failures: {len(result.failures)} ({len(result.unexpected())} not known elsewhere); "
              f"errors: {len(result.errors)}"]
     lines += [f"  {f['code']} {f['title']} x{f.get('count', 1)}: {', '.join(f.get('operations', []))}"
