@@ -1,5 +1,7 @@
 """blueprint-miner: serve | migrate | keys create | ingest | demo."""
 
+import contextlib
+import os
 import shutil
 import sys
 import threading
@@ -67,17 +69,60 @@ def migrate() -> None:
 
 @cli.command()
 def serve(host: str = "127.0.0.1",
-          port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000) -> None:
-    """Migrate, then serve the API (OpenAPI docs at /docs)."""
+          port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+          worker: Annotated[str, typer.Option(help="process (a child worker, the default), thread, or none "
+                                                   "(run `blueprint-miner worker` processes apart)")] = "process",
+          no_worker: Annotated[bool, typer.Option("--no-worker", help="the same as --worker none")] = False) -> None:
+    """Migrate, then serve the API (OpenAPI docs at /docs), with one embedded worker unless told not to."""
     import uvicorn
 
     from app.logging import configure_logging
     from app.main import create_app
 
-    settings = get_settings()
+    if worker not in ("process", "thread", "none"):
+        raise typer.BadParameter("--worker must be process, thread or none")
+    settings = get_settings().model_copy(update={"worker": "none" if no_worker else worker})
     configure_logging(settings.log_level, settings.log_json)
     migrate()
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=True)
+
+
+@cli.command("worker")
+def worker_command(parent_pid: Annotated[int | None, typer.Option(
+        help="stop when this process ends (the embedded worker of `serve`)")] = None) -> None:
+    """Run due syncs, queued large uploads and process models until SIGTERM (any number may run)."""
+    from app.jobs.runtime import worker_context
+    from app.jobs.worker import run_worker, stop_on_signals
+    from app.logging import configure_logging
+    from app.memory import tune_allocator
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    tune_allocator()
+    ctx = worker_context(settings)
+    stop_on_signals(ctx)
+    if parent_pid is not None:
+        _follow_parent(parent_pid, ctx)
+    run_worker(ctx)
+    ctx.engine.dispose()
+
+
+def _follow_parent(parent_pid: int, ctx) -> None:
+    """Stop (gracefully) when the parent goes, even if it is killed: Linux sends SIGTERM then."""
+    import ctypes
+    import signal as signals
+
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: the watch below still stops it
+        ctypes.CDLL("libc.so.6").prctl(1, signals.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent_pid:  # it ended before the request took effect
+        ctx.stopping.set()
+
+    def watch() -> None:
+        while not ctx.stopping.wait(1.0):
+            if os.getppid() != parent_pid:
+                ctx.stopping.set()
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
 @keys.command("create")
@@ -117,9 +162,11 @@ def _run_local_upload(file: Path, *, workspace: str, source_name: str, options):
     from app.auth import repository as auth_repo
     from app.db import make_session_factory, transaction
     from app.ingest import jobs
+    from app.ingest import repository as upload_repository
     from app.ingest.spool import Spooled
     from app.scratch import scratch_name
     from app.sources import repository as source_repo
+    from app.store.service import ColumnarRefresher
 
     settings = get_settings()
     engine = _engine()
@@ -133,15 +180,16 @@ def _run_local_upload(file: Path, *, workspace: str, source_name: str, options):
     settings.upload_dir.mkdir(parents=True, exist_ok=True)
     spool = settings.upload_dir / scratch_name("upload")
     shutil.copyfile(file, spool)
-    runner = jobs.UploadRunner(engine, factory, settings.model_copy(update={"async_upload_mb": 0}))
+    runner = jobs.UploadRunner(engine, factory, settings)
+    runner.on_stored = ColumnarRefresher(engine, factory, settings.data_dir,
+                                         upload_keys=upload_repository.upload_keys).refresh_now
     result: dict = {}
 
     def work() -> None:
         try:
-            upload, _ = jobs.submit_upload(runner, workspace_id=ids[0], source_id=ids[1], options=options,
-                                           spooled=Spooled(path=spool, filename=file.name,
-                                                           size=spool.stat().st_size))
-            result["upload"] = runner.run(upload.id)
+            result["upload"], _ = jobs.submit_upload(runner, workspace_id=ids[0], source_id=ids[1], options=options,
+                                                     spooled=Spooled(path=spool, filename=file.name,
+                                                                     size=spool.stat().st_size), run_now=True)
         except Exception as exc:  # reported below, after the progress bar closes
             result["error"] = exc
 
@@ -160,7 +208,8 @@ def _with_progress(thread: threading.Thread, runner) -> None:
         task = bar.add_task("ingest", total=None)
         thread.start()
         while thread.is_alive():
-            bar.update(task, completed=max(runner.progress.values(), default=0))
+            current = runner.current
+            bar.update(task, completed=(runner.progress_of(current) or 0) if current else 0)
             time.sleep(0.2)
         thread.join()
 
@@ -185,3 +234,7 @@ def main() -> None:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         console.print(f"[red]database error:[/red] {escape(reason)} (check BLUEPRINT_DATABASE_URL)")
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,9 @@ class Settings(BaseSettings):
     async_upload_mb: float = Field(default=8.0, description="Uploads larger than this answer 202 at once.")
     insert_chunk_rows: int = Field(default=100_000, description="Rows per bulk-insert chunk.")
     max_reported_errors: int = Field(default=100, description="Row errors listed per upload.")
+    worker: Literal["thread", "process", "none"] = Field(
+        default="thread", description="The worker beside the API: a child process (what `serve` runs), a thread "
+                                      "(tests), or none (when `blueprint-miner worker` processes run apart).")
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=True, description="Structured (JSON lines) logs.")
 

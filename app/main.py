@@ -14,11 +14,22 @@ from app.errors import install_error_handlers
 from app.ingest import repository as upload_repository
 from app.ingest.endpoints import router as ingest_router
 from app.ingest.jobs import UploadRunner
+from app.ingest.leftovers import remove_leftovers
+from app.jobs.embedded import EmbeddedWorker
 from app.limits import RequestLimits
 from app.memory import tune_allocator
 from app.openapi import install_openapi
 from app.sources.endpoints import router as sources_router
 from app.store.service import ColumnarRefresher
+
+
+def _embedded_worker(settings: Settings, engine, factory, cache: FeedCache) -> EmbeddedWorker:
+    context = None
+    if settings.worker == "thread":
+        from app.jobs.runtime import worker_context
+
+        context = worker_context(settings, engine=engine, factory=factory, cache=cache)
+    return EmbeddedWorker(settings, settings.worker, thread_context=context)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -28,21 +39,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     factory = make_session_factory(engine)
     runner = UploadRunner(engine, factory, settings)
     refresher = ColumnarRefresher(engine, factory, settings.data_dir, upload_keys=upload_repository.upload_keys)
-    runner.on_stored = refresher.request
+    runner.on_stored = refresher.refresh_now  # small uploads: the copy is current when they answer
+    cache = FeedCache()
+    worker = _embedded_worker(settings, engine, factory, cache)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         for folder in (settings.upload_dir, settings.staging_dir):
             folder.mkdir(parents=True, exist_ok=True)
-        if settings.bootstrap_api_key:
-            with transaction(factory) as session:
+        with transaction(factory) as session:
+            if settings.bootstrap_api_key:
                 auth.create_key(session, workspace=settings.bootstrap_workspace, scopes=list(auth.SCOPES),
                                 name="bootstrap", key=settings.bootstrap_api_key)
-        runner.start()
+            remove_leftovers(session, settings)
+        worker.start()
         yield
-        runner.stop()
+        worker.stop()
         refresher.close()
-        app.state.models.close()
         engine.dispose()
 
     app = FastAPI(title="Blueprint Miner", version="0.1.0", lifespan=lifespan,
@@ -52,8 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings, app.state.engine, app.state.session_factory = settings, engine, factory
     app.state.uploads = runner
     app.state.columnar = refresher
-    app.state.feed_cache = FeedCache()
-    app.state.models = ModelStore()
+    app.state.feed_cache = cache
+    app.state.models = ModelStore(factory)
     install_error_handlers(app)
     app.add_middleware(RequestLimits)
     app.include_router(sources_router)

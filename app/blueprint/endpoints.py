@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.auth.deps import AdminPrincipal, ReadPrincipal
@@ -69,17 +69,15 @@ def delete_blueprint(blueprint_id: BlueprintId, session: SessionDep, principal: 
 @router.get("/v1/blueprints/{blueprint_id}/feed", response_model=Feed, response_model_by_alias=True,
             responses={304: {"description": "Not modified (If-None-Match named the current ETag)"},
                        **SEGMENT_REFUSED})
-def get_feed(blueprint_id: BlueprintId, request: Request, background: BackgroundTasks, session: SessionDep,
-             principal: ReadPrincipal,
+def get_feed(blueprint_id: BlueprintId, request: Request, session: SessionDep, principal: ReadPrincipal,
+             settings: SettingsDep, cache: FeedCacheDep, models: ModelStoreDep,
              from_: Annotated[UtcDateTime | None, Query(alias="from", description=DATE_TIME_TEXT)] = None,
              to: Annotated[UtcDateTime | None, Query(description=DATE_TIME_TEXT)] = None,
              segment: Annotated[list[str] | None, Query(description="attribute=value; repeatable")] = None):
     """The observed blueprint (schema blueprint-feed/1). Cases are in the window when they begin in
     [from, to); a segment keeps cases with an event holding attribute=value. ETag / If-None-Match."""
-    models = request.app.state.models
-    feed, etag = feeds.feed_for(session, request.app.state.feed_cache, workspace_id=principal.workspace_id,
-                                blueprint_id=blueprint_id, window=(from_, to), segment=segment or [], models=models,
-                                data_dir=request.app.state.settings.data_dir, defer=background.add_task)
+    feed, etag = feeds.feed_for(session, cache, workspace_id=principal.workspace_id, blueprint_id=blueprint_id,
+                                window=(from_, to), segment=segment or [], models=models, data_dir=settings.data_dir)
     feed, etag = feeds.with_model(feed, etag, models)
     quoted = f'"{etag}"'
     if request.headers.get("if-none-match") in (quoted, etag, f"W/{quoted}"):
@@ -90,13 +88,12 @@ def get_feed(blueprint_id: BlueprintId, request: Request, background: Background
 @router.get("/v1/blueprints/{blueprint_id}/bpmn", response_class=Response,
             responses={200: {"content": {"application/xml": {"schema": {"type": "string"}}},
                              "description": "BPMN 2.0 XML"}, **SEGMENT_REFUSED})
-def get_bpmn(blueprint_id: BlueprintId, request: Request, session: SessionDep, principal: ReadPrincipal):
+def get_bpmn(blueprint_id: BlueprintId, session: SessionDep, principal: ReadPrincipal, settings: SettingsDep,
+             cache: FeedCacheDep, models: ModelStoreDep):
     """The process model (pm4py's inductive miner on the variants covering 95% of cases) as BPMN 2.0,
     one lane per blueprint lane; opens in bpmn.io and Camunda Modeler. Waits while it is computed."""
-    models = request.app.state.models
-    _, etag = feeds.feed_for(session, request.app.state.feed_cache, workspace_id=principal.workspace_id,
-                             blueprint_id=blueprint_id, window=(None, None), segment=[], models=models,
-                             data_dir=request.app.state.settings.data_dir)
+    _, etag = feeds.feed_for(session, cache, workspace_id=principal.workspace_id, blueprint_id=blueprint_id,
+                             window=(None, None), segment=[], models=models, data_dir=settings.data_dir)
     xml = feeds.model_xml(models, etag)
     return Response(xml, media_type="application/xml",
                     headers={"Content-Disposition": f'attachment; filename="blueprint-{blueprint_id}.bpmn"'})

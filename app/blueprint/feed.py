@@ -4,14 +4,13 @@ A feed is computed once per data version (cache.data_version: the workspace, the
 identity, revision and definition, each source's identity and data version, the query) and
 served from the cache otherwise; the version is also the ETag."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from app.blueprint import service
+from app.blueprint import saved_feeds, service
 from app.blueprint.assemble import LANES, all_handoffs, build_feed
 from app.blueprint.bpmn import step_figures, with_lanes
 from app.blueprint.cache import FeedCache, data_version
@@ -26,8 +25,6 @@ from app.lanes.schemas import lane_name
 from app.memory import release_free_memory
 from app.mining.model import MODEL_COVERAGE, discover_bpmn_xml
 from app.store import repository as store
-
-SMALL_LOG_EVENTS = 200_000
 
 
 def _segments(raw: list[str]) -> list[tuple[str, str]]:
@@ -61,31 +58,51 @@ def feed_for(session: Session, cache: FeedCache, **query) -> tuple[dict, str]:
     return result.feed, etag
 
 
-def feed_result(session: Session, cache: FeedCache, *, workspace_id: int, blueprint_id: int,
-                window: tuple[datetime | None, datetime | None], segment: list[str],
-                data_dir: Path, models: ModelStore | None = None,
-                defer: Callable[[Callable[[], None]], None] | None = None) -> tuple[FeedResult, str]:
-    """The feed and its ETag (served from the cache when nothing changed; concurrent requests for
-    one data version share one computation). `defer` runs a task once the answer is sent (the
-    endpoint's background tasks); without it, tasks run at once."""
+@dataclass(frozen=True)
+class FeedQuery:
+    """What a feed is asked for, resolved: the blueprint, its sources, the window and segments."""
+
+    blueprint: object
+    definition: BlueprintIn
+    sources: list
+    window: tuple[int | None, int | None]
+    segments: list[tuple[str, str]]
+    etag: str
+
+    def as_json(self) -> dict:
+        return {"from": self.window[0], "to": self.window[1], "segment": [f"{k}={v}" for k, v in self.segments]}
+
+
+def resolve_query(session: Session, *, workspace_id: int, blueprint_id: int,
+                  window: tuple[datetime | None, datetime | None], segment: list[str]) -> FeedQuery:
     bp = service.get_blueprint(session, workspace_id=workspace_id, blueprint_id=blueprint_id)
     definition = definition_of(bp)
     srcs = blueprint_sources(session, workspace_id=workspace_id, definition=definition)
-    start = window[0] or definition.filters.from_
-    end = window[1] or definition.filters.to
+    start, end = _micros(window[0] or definition.filters.from_), _micros(window[1] or definition.filters.to)
     segs = _segments(segment or definition.filters.segment)
-    etag = data_version(workspace_id=workspace_id, blueprint=bp, sources=srcs,
-                        window=(_micros(start), _micros(end)), segments=segs)
+    etag = data_version(workspace_id=workspace_id, blueprint=bp, sources=srcs, window=(start, end), segments=segs)
+    return FeedQuery(blueprint=bp, definition=definition, sources=srcs, window=(start, end), segments=segs,
+                     etag=etag)
+
+
+def feed_result(session: Session, cache: FeedCache, *, workspace_id: int, blueprint_id: int,
+                window: tuple[datetime | None, datetime | None], segment: list[str],
+                data_dir: Path, models: ModelStore | None = None) -> tuple[FeedResult, str]:
+    """The feed and its ETag: from the cache in memory, else from the feeds saved on disk (by any
+    process sharing the data directory: a worker saves the feeds of the sources it brought in),
+    else computed (concurrent requests for one data version share one computation)."""
+    query = resolve_query(session, workspace_id=workspace_id, blueprint_id=blueprint_id, window=window,
+                          segment=segment)
 
     def compute() -> FeedResult:
-        meta = {"blueprint": {"id": bp.id, "name": bp.name, "revision": bp.revision},
-                "generated_at": datetime.now(UTC).isoformat(), "data_version": etag,
-                "window": {"from": start.isoformat() if start else None, "to": end.isoformat() if end else None},
-                "segment": [f"{k}={v}" for k, v in segs]}
-        return _compute(session, meta, definition, srcs, (_micros(start), _micros(end)), segs, data_dir,
-                        models=models, defer=defer, pool_name=bp.name, bpmn_url=f"/v1/blueprints/{bp.id}/bpmn")
+        saved = saved_feeds.load(data_dir, query.etag)
+        if saved is not None:
+            return FeedResult(feed=saved["feed"], handoffs=saved["handoffs"])
+        result = _compute(session, query, data_dir, models=models)
+        saved_feeds.save(data_dir, query.etag, {"feed": result.feed, "handoffs": result.handoffs})
+        return result
 
-    return cache.get_or_compute(etag, compute), etag
+    return cache.get_or_compute(query.etag, compute), query.etag
 
 
 def handoff_page(result: FeedResult, *, by: str, lane: str | None, limit: int, offset: int) -> dict:
@@ -102,35 +119,50 @@ def handoff_page(result: FeedResult, *, by: str, lane: str | None, limit: int, o
             "items": pairs[offset:offset + limit]}
 
 
-def _compute(session: Session, meta: dict, definition: BlueprintIn, srcs, window, segs, data_dir: Path, *,
-             models: ModelStore | None, defer, pool_name: str, bpmn_url: str) -> FeedResult:
-    etag = meta["data_version"]
+def observe_query(session: Session, query: FeedQuery, data_dir: Path):
+    """The observed blueprint of a resolved query (events loaded, laned, paired, mined)."""
+    definition, srcs, segs = query.definition, query.sources, query.segments
     attributes = sorted(definition.lanes.attributes_used() | {k for k, _ in segs if k not in SEGMENT_COLUMNS})
     rows = source_rows(session, definition, srcs, attributes, data_dir)
-    found = gather(rows, sorted({*attributes, CHANNEL}), window, segs)
+    found = gather(rows, sorted({*attributes, CHANNEL}), query.window, segs)
     _check_segments(session, segs, found, srcs)
-    observed = observe_blueprint(found, definition, source_ids=sorted(s.id for s in srcs))
-    del found, rows
-    ev, coverage = observed.instances, observed.model_coverage
-    if models is not None and ev.n:
-        # The variants, the model and its lanes are computed off the request path.
-        small = ev.n < SMALL_LOG_EVENTS
-        step_lane, figures = observed.step_lane, step_figures(observed.observed.steps)
-        models.request(etag, lambda: with_lanes(discover_bpmn_xml(ev, MODEL_COVERAGE), step_lane=step_lane,
-                                                lanes=LANES, pool_name=pool_name, figures=figures),
-                       defer=None if small else defer)  # a large log's starts once the answer is sent
-        if small:
-            # A small log's model takes well under a second: wait for it, so the first answer is
-            # complete and its ETag stays valid (the model's status is part of the feed).
-            models.settle(etag, timeout=2.0)
+    return observe_blueprint(found, definition, source_ids=sorted(s.id for s in srcs))
+
+
+def _meta(query: FeedQuery) -> dict:
+    bp, (start, end) = query.blueprint, query.window
+    return {"blueprint": {"id": bp.id, "name": bp.name, "revision": bp.revision},
+            "generated_at": datetime.now(UTC).isoformat(), "data_version": query.etag,
+            "window": {"from": _iso(start), "to": _iso(end)}, "segment": [f"{k}={v}" for k, v in query.segments]}
+
+
+def _iso(micros: int | None) -> str | None:
+    return None if micros is None else datetime.fromtimestamp(micros / 1e6, tz=UTC).isoformat()
+
+
+def _compute(session: Session, query: FeedQuery, data_dir: Path, *, models: ModelStore | None) -> FeedResult:
+    observed = observe_query(session, query, data_dir)
+    bp = query.blueprint
+    if models is not None and observed.instances.n:
+        # A worker computes the model; the feed says "computing" until it has.
+        models.request(query.etag, workspace_id=bp.workspace_id, blueprint_id=bp.id, query=query.as_json())
     counts = observed.source_counts
-    feed = build_feed(meta, definition, observed, [_source_info(session, s, counts, observed.source_modes)
-                                                   for s in srcs])
+    feed = build_feed(_meta(query), query.definition, observed,
+                      [_source_info(session, s, counts, observed.source_modes) for s in query.sources])
+    feed["model"] = {"status": "unknown", "bpmn_url": f"/v1/blueprints/{bp.id}/bpmn",
+                     "coverage": observed.model_coverage, "error": None}
     handoffs = all_handoffs(observed)
     del observed
-    release_free_memory()  # the arrays are gone; the model job keeps what it needs
-    feed["model"] = {"status": "unknown", "bpmn_url": bpmn_url, "coverage": coverage, "error": None}
+    release_free_memory()  # the arrays are gone
     return FeedResult(feed=feed, handoffs=handoffs)
+
+
+def model_document(session: Session, query: FeedQuery, data_dir: Path) -> bytes:
+    """The BPMN model of a query's data (the worker's job: imports pm4py)."""
+    observed = observe_query(session, query, data_dir)
+    xml = discover_bpmn_xml(observed.instances, MODEL_COVERAGE)
+    return with_lanes(xml, step_lane=observed.step_lane, lanes=LANES, pool_name=query.blueprint.name,
+                      figures=step_figures(observed.observed.steps))
 
 
 def _check_segments(session: Session, segs: list[tuple[str, str]], found, srcs) -> None:

@@ -1,77 +1,60 @@
-"""Process models, computed once per data version on a background thread, off the request path."""
+"""Process models by data version, in the database: asked for by whoever computes a feed, computed
+by a worker (app/blueprint/model_jobs.py), read by any API process. The API never runs the miner."""
 
-import contextlib
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+import time
+from datetime import UTC, datetime
 
-from app.memory import release_free_memory
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.blueprint.models import ProcessModel
+from app.db import transaction
+from app.errors import MiningError
+
+# What the feed says of a model row's status.
+SHOWN = {"queued": "computing", "running": "computing", "ready": "ready", "failed": "failed", "stale": "unknown"}
 
 
 class ModelStore:
-    """Futures of BPMN documents by data version (the last `size` kept)."""
+    """Ask for, look up and wait for the BPMN models of data versions."""
 
-    def __init__(self, size: int = 32) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="model")
-        self._futures: OrderedDict[str, Future] = OrderedDict()
-        self._unstarted: dict[str, Callable[[], object]] = {}
-        self._lock = threading.Lock()
-        self.size = size
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self.factory = factory
 
-    def request(self, key: str, compute: Callable[[], bytes],
-                defer: Callable[[Callable[[], None]], None] | None = None) -> None:
-        """Start computing the model for `key` unless it is known already. With `defer`, the
-        work is handed to it to start later (it counts as computing from now on)."""
-        with self._lock:
-            if key in self._futures:
-                return
-            future: Future = Future()
-            self._futures[key] = future
-            self._unstarted[key] = lambda: self._pool.submit(_fulfil, future, compute)
-            while len(self._futures) > self.size:
-                old, _ = self._futures.popitem(last=False)
-                self._unstarted.pop(old, None)
-        (defer or (lambda task: task()))(lambda: self.start(key))
-
-    def start(self, key: str) -> None:
-        """Start a deferred computation now (once; a no-op if it started already)."""
-        with self._lock:
-            starter = self._unstarted.pop(key, None)
-        if starter is not None:
-            starter()
+    def request(self, key: str, *, workspace_id: int, blueprint_id: int, query: dict) -> None:
+        """Queue the model of data version `key` unless it is known already."""
+        with transaction(self.factory) as session:
+            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            session.execute(insert(ProcessModel).values(
+                key=key, workspace_id=workspace_id, blueprint_id=blueprint_id, query=query, status="queued",
+                created_at=datetime.now(UTC)).on_conflict_do_nothing(index_elements=["key"]))
 
     def status(self, key: str) -> tuple[str, str | None]:
         """('ready' | 'computing' | 'failed' | 'unknown', error)."""
-        future = self._futures.get(key)
-        if future is None:
-            return "unknown", None
-        if not future.done():
-            return "computing", None
-        error = future.exception()
-        return ("failed", str(error)) if error else ("ready", None)
+        with transaction(self.factory) as session:
+            row = session.get(ProcessModel, key)
+            return ("unknown", None) if row is None else (SHOWN[row.status], row.error)
 
     def settle(self, key: str, timeout: float) -> None:
-        """Wait up to `timeout` seconds for the model of `key` (it keeps computing after that)."""
-        future = self._futures.get(key)
-        if future is not None:
-            with contextlib.suppress(TimeoutError):
-                future.exception(timeout=timeout)
+        """Wait up to `timeout` seconds for the model of `key` to be ready or failed."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.status(key)[0] == "computing":
+            time.sleep(0.05)
 
     def result(self, key: str, timeout: float) -> bytes:
-        self.start(key)  # a model whose start was deferred to a response that never went out
-        return self._futures[key].result(timeout=timeout)
+        """The BPMN document of `key`, waiting while it is computed."""
+        self.settle(key, timeout)
+        with transaction(self.factory) as session:
+            row = session.get(ProcessModel, key)
+            if row is None:
+                raise MiningError("the blueprint has no events yet: there is no process to model")
+            if row.status == "failed":
+                raise MiningError(f"process discovery failed: {row.error}")
+            if row.status != "ready":
+                raise MiningError(f"the process model is still being computed (no worker has finished it in "
+                                  f"{timeout:.0f} s); try again shortly")
+            return row.bpmn.encode()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _fulfil(future: Future, compute: Callable[[], bytes]) -> None:
-    if not future.set_running_or_notify_cancel():
-        return
-    try:
-        future.set_result(compute())
-    except BaseException as exc:  # noqa: BLE001 - reported through the future
-        future.set_exception(exc)
-    finally:
-        release_free_memory()
+        """Nothing to stop: the models live in the database."""

@@ -1,8 +1,8 @@
 """Attributes as one JSON object per row, built with Arrow string kernels (no Python per row).
 
-Keys are sorted, null values are left out, so equal attributes always give equal text (the
-digest relies on it). Strings are escaped per JSON; nested values (lists, dicts from JSON lines)
-are the rare case that falls back to json.dumps per value."""
+Keys are sorted, null values are left out, and the text is in Unicode NFC, so equal attributes
+always give equal text (the digest relies on it). Strings are escaped per JSON; nested values
+(lists, dicts from JSON lines) are the rare case that falls back to json.dumps per value."""
 
 import json
 
@@ -10,6 +10,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from app.ingest.nesting import python_depth_exceeds, too_deep
+from app.ingest.unicode import nfc
 
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 _SEP = "\x1e"
@@ -35,9 +38,13 @@ def _plain(value):
 
 
 def _python_json(values: pd.Series) -> pa.Array:
+    items = values.astype(object).where(values.notna(), None)
+    # json.dumps recurses: a value nested too deeply (pushed events, JSON read by pandas) is refused first.
+    if any(python_depth_exceeds(v) for v in items):
+        raise too_deep(f"attribute {values.name!r}")
     return pa.array([None if v is None or (isinstance(v, float) and not np.isfinite(v))
                      else json.dumps(v, ensure_ascii=False, default=_plain, sort_keys=True)
-                     for v in values.astype(object).where(values.notna(), None)], pa.string())
+                     for v in items], pa.string())
 
 
 def json_literal(values: pd.Series) -> pa.Array:
@@ -57,14 +64,23 @@ def json_literal(values: pd.Series) -> pa.Array:
         finite = pc.is_finite(arr)
         return pc.if_else(finite, arr.cast(pa.string()), pa.scalar(None, pa.string()))
     if pa.types.is_timestamp(kind):
-        utc = arr.cast(pa.timestamp(kind.unit, tz="UTC")) if kind.tz is None else arr
-        text = pc.strftime(utc.cast(pa.timestamp("us", tz="UTC")), format="%Y-%m-%dT%H:%M:%S")
-        return _quoted(pc.binary_join_element_wise(text, "Z", ""))
+        return _quoted(pc.binary_join_element_wise(_utc_text(arr), "Z", ""))
     if pa.types.is_date(kind) or pa.types.is_time(kind) or pa.types.is_decimal(kind):
         return _quoted(arr.cast(pa.string()))
     if pa.types.is_null(kind):
         return pa.nulls(len(arr), pa.string())
     return _python_json(values)
+
+
+def _utc_text(stamps: pa.Array) -> pa.Array:
+    """Timestamps (UTC, or naive read as UTC) as ISO text without the zone."""
+    try:
+        utc = stamps.cast(pa.timestamp(stamps.type.unit, tz="UTC"))
+        return pc.strftime(utc.cast(pa.timestamp("us", tz="UTC")), format="%Y-%m-%dT%H:%M:%S")
+    except pa.ArrowInvalid:  # seconds or nanoseconds beyond what microseconds hold: NumPy writes any year
+        ticks = stamps.cast(pa.int64()).fill_null(0).to_numpy()
+        text = np.datetime_as_string(ticks.view(f"datetime64[{stamps.type.unit}]"), unit="s")
+        return pa.array(text, pa.string(), mask=stamps.is_null().to_numpy(zero_copy_only=False))
 
 
 def attributes_json(frame: pd.DataFrame, columns: list[str]) -> pa.Array:
@@ -112,4 +128,6 @@ def _objects(frame: pd.DataFrame, columns: list[str]) -> pa.Array:
     body = pc.binary_join_element_wise(*parts, _SEP, null_handling="replace", null_replacement="")
     body = pc.replace_substring(pc.utf8_trim(pc.replace_substring_regex(body, _SEP + "+", _SEP), _SEP), _SEP, ",")
     empty = pc.equal(pc.utf8_length(body), 0)
-    return pc.if_else(empty, pa.scalar(None, pa.string()), pc.binary_join_element_wise("{", body, "}", ""))
+    # NFC over the JSON text is NFC of every key and string in it: JSON's own characters ({}[]:,")
+    # never compose with what follows them.
+    return nfc(pc.if_else(empty, pa.scalar(None, pa.string()), pc.binary_join_element_wise("{", body, "}", "")))

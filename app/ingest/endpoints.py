@@ -25,8 +25,10 @@ FILE_REFUSED = problems(413, 415, e413="The file is larger than max_upload_mb, o
 
 def _out(upload, runner) -> dict:
     out = UploadOut.model_validate(upload).model_dump(mode="json")
-    if upload.status == "running" and upload.id in runner.progress:
-        out["rows_read"] = runner.progress[upload.id]
+    if upload.status == "stored":  # committed; the copy the feed reads is being brought up to date
+        out["status"] = "running"
+    elif upload.status == "running" and (rows := runner.progress_of(upload.id)) is not None:
+        out["rows_read"] = rows
     return out
 
 

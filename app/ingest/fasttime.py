@@ -1,14 +1,16 @@
 """The fast path for timestamps: Arrow's C++ parsers, when every value in the batch parses.
 
 Anything unusual (a missing or bad value, a mix of zoned and naive values, a local time that
-a clock change skips or repeats) returns None, and the caller takes the pandas path, which
-reports each bad row."""
+a clock change skips or repeats, a value outside the supported range of timestamps.py) returns
+None, and the caller takes the pandas path, which reports each bad row."""
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api import types as ptypes
+
+from app.ingest.timestamps import MAX_MICROS, MIN_MICROS, NAT
 
 
 def _parse(text: pa.Array, fmt: str | None) -> tuple[pa.Array, bool] | None:
@@ -47,4 +49,8 @@ def fast_micros(values: pd.Series, *, fmt: str | None, zone: str, optional: bool
             stamps = pc.assume_timezone(stamps, zone, ambiguous="raise", nonexistent="raise")
         except pa.ArrowInvalid:
             return None
-    return stamps.cast(pa.int64()).fill_null(np.iinfo(np.int64).min).to_numpy()
+    micros = stamps.cast(pa.int64())
+    bounds = pc.min_max(micros)  # nulls skipped; Arrow holds any year as int64 microseconds
+    if bounds["min"].is_valid and (bounds["min"].as_py() < MIN_MICROS or bounds["max"].as_py() > MAX_MICROS):
+        return None
+    return micros.fill_null(NAT).to_numpy()

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.errors import UnprocessableEvents
+from app.ingest.unicode import nfc_name
 
 # XES standard keys: the defaults for every field the mapping leaves unset.
 DEFAULTS: dict[str, tuple[str, ...]] = {
@@ -59,7 +60,8 @@ def resolve(mapping: dict[str, Any], columns: list[str]) -> ResolvedMapping:
         if field == "lifecycle" and not value and mapping.get("lifecycle") not in MODES:
             value = mapping.get("lifecycle")  # stored before the mode took the name
         if value:
-            names = tuple(value) if isinstance(value, list) else (value,)
+            # Column names are compared in NFC, as the file's own are (service._store).
+            names = tuple(nfc_name(n) for n in (value if isinstance(value, list) else [value]))
             for name in names:
                 if name not in present:
                     raise _missing(field, name, columns, explicit=True)

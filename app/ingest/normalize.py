@@ -14,7 +14,8 @@ from app.ingest.digest import digest
 from app.ingest.fasttime import fast_micros
 from app.ingest.mapping import ResolvedMapping
 from app.ingest.parsers import RawBatch
-from app.ingest.timestamps import NAT, parse_times
+from app.ingest.timestamps import NAT, as_text, parse_times
+from app.ingest.unicode import nfc
 
 _BAD_TEXT_TYPES = ("bool", "list", "struct", "dict", "bytes", "binary")
 
@@ -43,7 +44,7 @@ def _text(frame: pd.DataFrame, column: str | None) -> pd.Series | None:
         whole = s.dropna()
         if (whole == whole.round()).all():
             s = s.astype("Int64")
-    out = s.astype("str")
+    out = as_text(s)
     return out.where(s.notna())
 
 
@@ -93,10 +94,13 @@ def _required_text(values: pd.Series, column: str, label: str, errs: RowErrors) 
 
 def _times(frame: pd.DataFrame, column: str, m: ResolvedMapping, zone: str, errs: RowErrors,
            label: str) -> np.ndarray:
-    fast = fast_micros(frame[column], fmt=m.timestamp_format, zone=zone, optional=label != "timestamp")
+    values = frame[column]
+    if isinstance(values.dtype, pd.CategoricalDtype):  # dictionary-encoded text (Parquet)
+        values = values.astype(values.cat.categories.dtype)
+    fast = fast_micros(values, fmt=m.timestamp_format, zone=zone, optional=label != "timestamp")
     if fast is not None:
         return fast
-    parsed = parse_times(frame[column], column=column, fmt=m.timestamp_format, zone=zone)
+    parsed = parse_times(values, column=column, fmt=m.timestamp_format, zone=zone)
     if label == "timestamp":
         errs.add(parsed.missing, column, "timestamp is empty")
     if parsed.bad.any():
@@ -124,7 +128,8 @@ def canonicalize(batch: RawBatch, m: ResolvedMapping, *, zone: str, max_errors: 
         "resource": _arrow(_text(frame, m.resource), keep), "role": _arrow(_text(frame, m.role), keep),
         "lifecycle": _arrow(_text(frame, m.lifecycle), keep),
         "attributes": attributes_json(kept, [c for c in frame.columns if c not in m.used_columns()]),
-        "ordinal": pa.array(batch.rows[keep] - 1), "event_key": _arrow(_text(frame, m.event_id), keep)}
+        # The event id is an opaque key, compared byte for byte: not normalised.
+        "ordinal": pa.array(batch.rows[keep] - 1), "event_key": _arrow(_text(frame, m.event_id), keep, raw=True)}
     table = pa.table(columns)
     hi, lo = digest(table, event_key=m.event_id is not None)
     table = table.append_column("hash_hi", pa.array(hi)).append_column("hash_lo", pa.array(lo))
@@ -139,13 +144,15 @@ def _with_columns(frame: pd.DataFrame, names: set[str]) -> pd.DataFrame:
     return frame.assign(**{n: pd.Series(None, index=frame.index, dtype="str") for n in missing}) if missing else frame
 
 
-def _arrow(values: pd.Series | None, keep: np.ndarray) -> pa.Array:
+def _arrow(values: pd.Series | None, keep: np.ndarray, raw: bool = False) -> pa.Array:
+    """The kept values as Arrow text, in Unicode NFC unless `raw`."""
     if values is None:
         return pa.nulls(int(keep.sum()), pa.string())
-    return pa.array(values if keep.all() else values[keep], from_pandas=True, type=pa.string())
+    text = pa.array(values if keep.all() else values[keep], from_pandas=True, type=pa.string())
+    return text if raw else nfc(text)
 
 
 def _time_reasons(raw: pd.Series, ts) -> np.ndarray:
-    shown = raw.astype("str").str.slice(0, 40)
+    shown = as_text(raw).str.slice(0, 40)
     base = ("cannot parse '" + shown + "' as a timestamp").to_numpy(dtype=object)
     return base if ts.reason is None else np.where(ts.reason != None, ts.reason, base)  # noqa: E711

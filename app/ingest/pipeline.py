@@ -5,12 +5,13 @@ from pathlib import Path
 
 from app.config import Settings
 from app.errors import InvalidInput
-from app.ingest.files import detect_format, gunzip_guarded, is_gzip, open_text_probe, refuse_dtd
+from app.ingest.files import detect_format, gunzip_guarded, is_gzip, open_text_probe, refuse_archive, refuse_dtd
 from app.ingest.parsers import RawBatch
 from app.ingest.parsers.csv import read_csv
 from app.ingest.parsers.tabular import frame_batches, read_jsonl, read_parquet
 from app.ingest.parsers.xes import read_xes
 from app.ingest.schemas import UploadOptions
+from app.ingest.unreadable import unreadable_ocel
 
 
 def prepare(path: Path, *, filename: str, options: UploadOptions, settings: Settings) -> tuple[Path, str]:
@@ -22,6 +23,7 @@ def prepare(path: Path, *, filename: str, options: UploadOptions, settings: Sett
                                   max_bytes=settings.max_decompressed_mb << 20)
     head = open_text_probe(readable)
     fmt = detect_format(filename, head, options.format)
+    refuse_archive(head, fmt)
     if fmt in ("xes", "ocel-xml"):
         refuse_dtd(readable)
     return readable, fmt
@@ -41,9 +43,11 @@ def read_batches(path: Path, fmt: str, *, options: UploadOptions, settings: Sett
 
     if fmt == "xes":
         return _width_checked(read_xes(path, batch_rows=rows), settings.max_columns)
-    else:
+    try:
         frame = _unpanicked("OCEL 2.0", read_ocel_frame, path, fmt=fmt, object_type=options.object_type,
                             resource_object_type=options.resource_object_type)
+    except InvalidInput as exc:
+        raise unreadable_ocel(exc.detail.removeprefix("cannot parse the OCEL 2.0 file: "), path) from None
     _check_width(len(frame.columns), settings.max_columns)
     return frame_batches(frame, rows)
 

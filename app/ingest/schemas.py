@@ -4,7 +4,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.ingest.options import NulFree, delimiter_problem, encoding_problem
 
 
 class OnError(StrEnum):
@@ -13,14 +15,28 @@ class OnError(StrEnum):
 
 
 class UploadOptions(BaseModel):
-    """Query parameters of an upload."""
+    """Query parameters of an upload, checked before the body is read (they are stored with it)."""
 
-    format: str | None = None
+    format: NulFree | None = None
     on_error: OnError = OnError.reject
-    delimiter: str | None = None
-    encoding: str | None = None
-    object_type: str | None = None
-    resource_object_type: str | None = None
+    delimiter: NulFree | None = Field(default=None, description="One printable ASCII character, or a tab.")
+    encoding: NulFree | None = Field(default=None, description="A text encoding, e.g. latin-1, cp1252, utf-16.")
+    object_type: NulFree | None = None
+    resource_object_type: NulFree | None = None
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_byte(cls, v):
+        if v is not None and (problem := delimiter_problem(v)):
+            raise ValueError(problem)
+        return v
+
+    @field_validator("encoding")
+    @classmethod
+    def _text_encoding(cls, v):
+        if v is not None and (problem := encoding_problem(v)):
+            raise ValueError(problem)
+        return v
 
 
 class RowError(BaseModel):

@@ -18,6 +18,7 @@ from app.ingest.normalize import canonicalize
 from app.ingest.parsers import RawBatch, numbered
 from app.ingest.pipeline import prepare, read_batches
 from app.ingest.schemas import OnError, PushedEvent, UploadOptions
+from app.ingest.unicode import nfc_columns
 from app.sources import service as sources
 from app.sources.models import Source
 from app.store import repository as events
@@ -110,6 +111,7 @@ def _store(session: Session, *, upload: Upload, batches: Iterable[RawBatch], opt
                 tally.rows_rejected += len(batch.errors)
                 tally.rows_read += len(batch.errors)
                 continue
+            batch.frame.columns = nfc_columns([str(c) for c in batch.frame.columns])
             if resolved is None:
                 explicit = mapping if mapping is not None else source.mapping
                 present = [c for c in batch.frame.columns if c in _PUSH_MAPPING.values()] if mapping else None

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from python_multipart import MultipartParser
-from python_multipart.exceptions import MultipartParseError
+from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import parse_options_header
 from starlette.requests import Request
 
@@ -19,8 +19,13 @@ class Spooled:
     size: int
 
 
+MAX_BOUNDARY = 70  # RFC 2046, section 5.1.1: a boundary is 1 to 70 characters
+
+
 class _FilePart:
-    """Callbacks for python-multipart: the part named `file` is written to `dest`."""
+    """Callbacks for python-multipart: the part named `file` is written to `dest`. A second file
+    part (a second `file` field, or any part with a filename) is refused as soon as its headers
+    end: a request carries one file, and nothing of it is stored otherwise."""
 
     def __init__(self, dest: Path) -> None:
         self.dest = dest
@@ -31,6 +36,7 @@ class _FilePart:
         self.current_is_file = False
         self.filename: str | None = None
         self.size = 0
+        self.file_parts = 0
         self.file_done = self.ended = False  # the file part's end, and the closing boundary, were seen
 
     def on_part_begin(self) -> None:
@@ -48,7 +54,10 @@ class _FilePart:
 
     def on_headers_finished(self) -> None:
         _, params = parse_options_header(self.headers.get(b"content-disposition", b""))
-        self.current_is_file = params.get(b"name") == b"file" and self.out is None
+        self.file_parts += params.get(b"name") == b"file" or b"filename" in params
+        if self.file_parts > 1:
+            raise InvalidInput("the request holds more than one file; send one file per upload (nothing was stored)")
+        self.current_is_file = params.get(b"name") == b"file"
         if self.current_is_file:
             self.filename = (params.get(b"filename") or b"upload").decode(errors="replace")
             self.out = open(self.dest, "wb")  # noqa: SIM115 - closed in on_part_end or on error
@@ -77,9 +86,13 @@ async def receive_file(request: Request, *, directory: Path, max_bytes: int) -> 
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
     if ctype != b"multipart/form-data" or b"boundary" not in params:
         raise InvalidInput("send the file as multipart/form-data in a field named 'file'")
+    boundary = params[b"boundary"]
+    if not 1 <= len(boundary) <= MAX_BOUNDARY:
+        raise InvalidInput(f"the multipart boundary is {len(boundary)} characters long; RFC 2046 allows 1 to "
+                           f"{MAX_BOUNDARY}")
     directory.mkdir(parents=True, exist_ok=True)
     part = _FilePart(directory / scratch_name("upload"))
-    parser = MultipartParser(params[b"boundary"], callbacks={
+    parser = MultipartParser(boundary, callbacks={
         name: getattr(part, name) for name in ("on_part_begin", "on_header_field", "on_header_value",
                                                "on_header_end", "on_headers_finished", "on_part_data",
                                                "on_part_end", "on_end")})
@@ -91,7 +104,7 @@ async def receive_file(request: Request, *, directory: Path, max_bytes: int) -> 
                 raise PayloadTooLarge(f"the upload exceeds the limit of {describe_sizes(received, max_bytes)[1]}")
             parser.write(chunk)
         parser.finalize()
-    except MultipartParseError as exc:
+    except FormParserError as exc:
         _discard(part)
         raise InvalidInput(f"malformed multipart body: {exc}") from exc
     except BaseException:

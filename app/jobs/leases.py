@@ -81,6 +81,15 @@ def acquire(factory: sessionmaker[Session], resource: str, owner: str) -> bool:
         return taken.rowcount == 1
 
 
+def hold(session: Session, resource: str, owner: str) -> None:
+    """Take a lease inside the caller's transaction, on a resource just made in it (so no other
+    process can see the resource before it is held)."""
+    now = _now()
+    session.add(Lease(resource=resource, owner=owner, until=now + timedelta(seconds=lease_seconds(session)),
+                      acquired_at=now))
+    session.flush()
+
+
 def renew(factory: sessionmaker[Session], resource: str, owner: str) -> bool:
     """Extend the lease; False if someone else holds it now (the work must stop)."""
     with transaction(factory) as session:

@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from app.ingest.options import ColumnName, NulFree
+from app.ingest.timestamps import check_timestamp_format
 from app.mining.lifecycle import Mode as LifecycleMode
 from app.params import RequestBody, drop_null_defaults, refuse_null
 
@@ -25,28 +27,28 @@ class Mapping(RequestBody):
     Unset fields default to the XES standard keys (`case:concept:name`, `concept:name`,
     `time:timestamp`, `org:resource`, `org:role` or else `org:group`, `lifecycle:transition`)."""
 
-    case_id: str | None = None
-    activity: str | list[str] | None = Field(
+    case_id: ColumnName | None = None
+    activity: ColumnName | list[ColumnName] | None = Field(
         default=None, description="One column, or several joined by activity_separator.")
-    timestamp: str | None = None
-    start_timestamp: str | None = None
-    resource: str | None = None
-    role: str | None = None
-    lifecycle_column: str | None = Field(
+    timestamp: ColumnName | None = None
+    start_timestamp: ColumnName | None = None
+    resource: ColumnName | None = None
+    role: ColumnName | None = None
+    lifecycle_column: ColumnName | None = Field(
         default=None, description="Column of lifecycle transitions (start, complete, schedule, suspend, resume, "
                                   "ate_abort, ...); default lifecycle:transition.")
     lifecycle: LifecycleMode | None = Field(
         default=None, description="How events become activity instances: 'pair' (a start and its complete are one "
                                   "instance; the default when the source has both), 'complete_only', or 'events' "
                                   "(each event is an instance).")
-    thread: str | None = Field(
+    thread: ColumnName | None = Field(
         default=None, description="Attribute naming the thread an event belongs to within its case (a ticket, a "
                                   "shipment, an appointment id): flows join events of one thread, and each thread's "
                                   "first event to the event before it. Default: one thread per source.")
-    event_id: str | None = Field(default=None, description="A column of stable event ids (idempotency key).")
-    timestamp_format: str | None = Field(
+    event_id: ColumnName | None = Field(default=None, description="A column of stable event ids (idempotency key).")
+    timestamp_format: NulFree | None = Field(
         default=None, description="strftime format, or 'epoch_s' / 'epoch_ms'; default ISO 8601.")
-    activity_separator: str = "+"
+    activity_separator: NulFree = "+"
 
     @model_validator(mode="before")
     @classmethod
@@ -63,6 +65,11 @@ class Mapping(RequestBody):
             raise ValueError("activity needs at least one column")
         return v
 
+    @field_validator("timestamp_format")
+    @classmethod
+    def _usable_format(cls, v):
+        return None if v is None else check_timestamp_format(v)
+
 
 # The sources.timezone column's width; the longest IANA name is 32 characters.
 MAX_ZONE = 64
@@ -77,10 +84,10 @@ def _check_zone(v: str) -> str:
 
 
 class SourceCreate(RequestBody):
-    name: str = Field(min_length=1, max_length=200)
+    name: NulFree = Field(min_length=1, max_length=200)
     system: SystemKind = SystemKind.other
-    timezone: str = Field(default="UTC", max_length=MAX_ZONE,
-                          description="Zone of naive timestamps in this source's files (IANA name).")
+    timezone: NulFree = Field(default="UTC", max_length=MAX_ZONE,
+                              description="Zone of naive timestamps in this source's files (IANA name).")
     mapping: Mapping = Field(default_factory=Mapping)
 
     _zone = field_validator("timezone")(_check_zone)
@@ -92,7 +99,7 @@ class SourceUpdate(RequestBody):
     model_config = ConfigDict(json_schema_extra=drop_null_defaults)
 
     # Defaults of None mark "left out": pydantic does not validate defaults, and refuses a null sent.
-    name: str = Field(default=None, min_length=1, max_length=200)
+    name: NulFree = Field(default=None, min_length=1, max_length=200)
     system: SystemKind = None
     timezone: str = Field(default=None, max_length=MAX_ZONE)
     mapping: Mapping = None

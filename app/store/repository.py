@@ -1,6 +1,6 @@
 """SQL over the events table (bulk writes are in writer.py). The uploads table is ingest's."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, text
@@ -8,9 +8,19 @@ from sqlalchemy.orm import Session
 
 from app.store.models import Event
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 
 def _from_us(value: int | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value / 1e6, tz=UTC)
+    """Microseconds as a datetime, exactly (no float rounding). Ingest keeps timestamps within
+    1900..2200; a value outside what datetime holds (stored before that check) reads as unknown
+    instead of failing the request."""
+    if value is None:
+        return None
+    try:
+        return _EPOCH + timedelta(microseconds=int(value))
+    except OverflowError:
+        return None
 
 
 def source_stats(session: Session, *, source_id: int) -> dict[str, Any]:

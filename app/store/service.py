@@ -40,6 +40,11 @@ class ColumnarRefresher:
     def _refresh(self, source_id: int) -> None:
         with self._lock:
             self._waiting.discard(source_id)
+        self.refresh_now(source_id)
+
+    def refresh_now(self, source_id: int) -> None:
+        """Bring the source's copy up to date in the caller's thread (failures are logged: the
+        next read rebuilds it)."""
         try:
             with transaction(self.factory) as session:
                 uploads = self.upload_keys(session, source_id=source_id)

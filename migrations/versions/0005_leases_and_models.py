@@ -1,4 +1,4 @@
-"""leases shared by worker processes; process models in the database
+"""leases shared by worker processes; process models in the database; upload attempts
 
 Revision ID: 0005
 Revises: 0004
@@ -40,8 +40,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_process_models_blueprint_id'), ['blueprint_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_process_models_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_process_models_workspace_id'), ['workspace_id'], unique=False)
+    with op.batch_alter_table('uploads', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('attempts', sa.Integer(), server_default='0', nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('uploads', schema=None) as batch_op:
+        batch_op.drop_column('attempts')
     op.drop_table('process_models')
     op.drop_table('leases')

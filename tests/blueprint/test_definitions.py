@@ -174,5 +174,5 @@ def test_concurrent_cold_feeds_share_one_computation(client, app):
     with ThreadPoolExecutor(max_workers=12) as pool:
         answers = list(pool.map(lambda _: client.get(f"/v1/blueprints/{bp}/feed"), range(24)))
     assert {r.status_code for r in answers} == {200}
-    assert len({r.headers["ETag"] for r in answers}) == 1
+    assert len({r.headers["ETag"].split("-")[0] for r in answers}) == 1  # one data version (model status aside)
     assert cache.computed - before == 1

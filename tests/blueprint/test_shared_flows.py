@@ -49,13 +49,11 @@ def expected_dfg(path: Path) -> dict:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", LOGS)
-def test_flows_equal_pm4pys_directly_follows_graph(request, name):
+def test_flows_equal_pm4pys_directly_follows_graph(request, client, name):
     path = SHARED / name
     if not path.exists():
         pytest.skip(f"{path} is absent (the shared logs sit beside the repository)")
-    backend = "sqlite" if name in LARGE else None
-    client = request.getfixturevalue("client")
-    if backend and "postgresql" in request.node.callspec.id:
+    if name in LARGE and "postgresql" in request.node.callspec.id:
         pytest.skip("large logs run on SQLite only (PostgreSQL: the smaller ones)")
     sid = make_source(client, name=name, mapping=HELPDESK if name.endswith(".csv") else None)
     r = upload(client, sid, path)

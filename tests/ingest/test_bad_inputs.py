@@ -14,64 +14,9 @@ from sqlalchemy import text
 
 from tests.helpers import make_source, stored_events, upload
 from tests.support import badfiles as bad
+from tests.support.problems import PROBLEM, problem, refused, row_errors
 
-PROBLEM = "application/problem+json"
 PASSWD_MARKERS = ("root:x:0:0", "/bin/sh", "/usr/sbin/nologin")
-
-
-@pytest.fixture
-def overrides() -> dict:
-    """Settings changed for one test: parametrize `overrides` to set them."""
-    return {}
-
-
-@pytest.fixture
-def settings(settings, overrides):
-    return settings.model_copy(update=overrides) if overrides else settings
-
-
-@pytest.fixture
-def source(client, engine) -> int:
-    """A source mapped to case/activity/time that already holds the two events of one good upload."""
-    sid = make_source(client, mapping=bad.MAPPING)
-    r = upload(client, sid, bad.GOOD_CSV)
-    assert r.status_code == 201, r.text
-    assert stored_events(engine, sid) == 2
-    return sid
-
-
-@pytest.fixture
-def xes_source(client, engine) -> int:
-    """A source with the XES default mapping, seeded with a good XES file (so the XML path works)."""
-    sid = make_source(client, name="xes")
-    r = upload(client, sid, bad.xes("Open"), name="seed.xes")
-    assert r.status_code == 201, r.text
-    assert stored_events(engine, sid) == 1
-    return sid
-
-
-def problem(r, status: int, *needles: str) -> dict:
-    """Assert `r` is an RFC 9457 problem with `status` whose detail mentions every needle."""
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith(PROBLEM), r.headers["content-type"]
-    body = r.json()
-    assert body["status"] == status
-    for needle in needles:
-        assert needle.lower() in body["detail"].lower(), (needle, body["detail"])
-    return body
-
-
-def refused(client, engine, sid: int, content, status: int, *needles: str, name: str = "data.csv",
-            **params) -> dict:
-    """Upload `content`, expect the problem, and check the source's stored events did not change."""
-    before = stored_events(engine, sid)
-    body = problem(upload(client, sid, content, name=name, **params), status, *needles)
-    assert stored_events(engine, sid) == before
-    return body
-
-
-def row_errors(body: dict) -> list[tuple]:
-    return [(e["row"], e["column"]) for e in body["errors"]]
 
 
 def stored_texts(engine, sid: int) -> list[str]:
@@ -271,8 +216,6 @@ def settle(client, r) -> dict:
 @pytest.mark.parametrize("overrides", [{"max_line_mb": 1, "async_upload_mb": 2.0}])
 def test_long_single_line_async(client, engine, source, tmp_path):
     # Over async_upload_mb the upload is acknowledged (202) and fails in the background, clearly.
-    # (Arrow reads a line of up to twice max_line_mb when it happens to fit two blocks; a line of
-    # 5x the limit is refused for sure.)
     before = stored_events(engine, source)
     state = settle(client, post_file(client, source, bad.long_line_csv(tmp_path / "long.csv", mb=5)))
     assert state["status"] == "failed" and "line 2 is longer than 1 MB" in state["detail"]

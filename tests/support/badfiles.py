@@ -1,9 +1,13 @@
 """The bad-input corpus: generators (small files as bytes, big ones streamed into a directory) and
 the table of uploads that must be refused, with the problem each must get."""
 
+import bz2
 import gzip
 import io
+import json
+import lzma
 import random
+import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,6 +111,44 @@ def xes_billion_laughs(levels: int = 10) -> bytes:
     return xes(f"&lol{levels - 1};", doctype=f"<!DOCTYPE log [{decls}]>\n")
 
 
+def xes_log(*traces: list[tuple[str, str]]) -> bytes:
+    """XES with one trace per argument, each a list of (activity, date) events."""
+    body = "".join(
+        f'<trace><string key="concept:name" value="c{i}"/>' + "".join(
+            f'<event><string key="concept:name" value="{activity}"/><date key="time:timestamp" value="{date}"/>'
+            "</event>" for activity, date in trace) + "</trace>" for i, trace in enumerate(traces, 1))
+    return (_PROLOG + '<log xes.version="1.0" xmlns="http://www.xes-standard.org/">' + body + "</log>\n").encode()
+
+
+def ocel_json(*times: str, object_type: str = "order") -> bytes:
+    """OCEL 2.0 JSON: one object of `object_type`, one event of type A per time, all linked to it."""
+    return json.dumps({
+        "objectTypes": [{"name": object_type, "attributes": []}], "eventTypes": [{"name": "A", "attributes": []}],
+        "objects": [{"id": "o1", "type": object_type, "attributes": [], "relationships": []}],
+        "events": [{"id": f"e{i}", "type": "A", "time": t, "attributes": [],
+                    "relationships": [{"objectId": "o1", "qualifier": "of"}]} for i, t in enumerate(times)]}).encode()
+
+
+def nested_json(levels: int, kind: str = "list") -> str:
+    """A JSON value nested `levels` deep: lists, or objects {"a": ...}."""
+    return "[" * levels + "]" * levels if kind == "list" else '{"a": ' * levels + "1" + "}" * levels
+
+
+def nested_struct(levels: int) -> pa.Array:
+    """Two rows of a struct column nested `levels` deep, built without recursion."""
+    kind, value = pa.int64(), 1
+    for _ in range(levels):
+        kind, value = pa.struct([("a", kind)]), {"a": value}
+    return pa.array([value, value], type=kind)
+
+
+def zipped(name: str, content: bytes) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.writestr(name, content)
+    return buf.getvalue()
+
+
 @dataclass
 class Bad:
     """One refused upload: its bytes, the problem expected, the (row, column) pairs of `errors`
@@ -135,7 +177,17 @@ def wrong_type(column: str, why: str, **wrong: pa.Array) -> Bad:
 
 
 JSONL_GOOD = f'{{"case": "c1", "activity": "A", "time": "{TS}"}}'
+
+
+def jsonl_with_x(value: str) -> str:
+    """The good JSON line with an attribute x holding `value` (JSON text)."""
+    return JSONL_GOOD[:-1] + f', "x": {value}}}'
+
 LATIN1 = csv(f"c3,Open,{TS}", "c3,Révision,2024-01-01 11:00:00").decode().encode("latin-1")
+RANGE = "is outside the supported range 1900-01-01 to 2200-12-31 (UTC)"
+ARCHIVE = "upload the CSV inside it (gzip is accepted)"
+DEEP = "nested deeper than 64 levels"
+ONE_INVALID = ("1 of 2 rows are invalid", "on_error=skip")
 NOT_BINARY_TEXT = "binary data that is not UTF-8"
 REFUSED = {
     # 1-3: structure
@@ -163,7 +215,8 @@ REFUSED = {
                                 [(1, "time"), (2, "time")], params={"on_error": "skip"}),
     # 6: encodings, and NUL characters (PostgreSQL cannot store them)
     "latin1-sent-as-utf8": Bad(LATIN1, 400, ("not valid UTF-8", "row 2", "?encoding="), [(2, None)]),
-    "unknown-encoding": Bad(LATIN1, 400, ("unknown encoding 'klingon-8'",), params={"encoding": "klingon-8"}),
+    "unknown-encoding": Bad(LATIN1, 422, ("query.encoding", "unknown encoding 'klingon-8'"),
+                            params={"encoding": "klingon-8"}),
     "utf16-without-bom": Bad(csv(f"c1,A,{TS}").decode().encode("utf-16-le"), 400,
                              ("NUL bytes", "UTF-16", "?encoding=utf-16-le")),
     "nul-in-csv-value": Bad(csv(f"c1,A,{TS}", f"c1,B\x00C,{TS}"), 400,
@@ -223,4 +276,64 @@ REFUSED = {
                                 ("column 'time'", "lists or objects"), [(None, "time")], name="e.jsonl"),
     # The request itself
     "invalid-on_error": Bad(GOOD_CSV, 422, ("on_error",), params={"on_error": "ignore"}),
+    # Timestamps outside the supported range, on every reader (years 1900..2200, UTC)
+    "year-1": Bad(csv("c1,A,0001-01-01T00:00:00", f"c1,B,{TS}"), 422, ONE_INVALID, [(1, "time")],
+                  f"timestamp 0001-01-01T00:00:00 {RANGE}"),
+    "year-1-with-offset": Bad(csv(f"c1,A,{TS}Z", "c1,B,0001-01-01T00:00:00+05:00"), 422, ONE_INVALID,
+                              [(2, "time")], f"timestamp 0001-01-01T00:00:00+05:00 {RANGE}"),
+    "year-2201": Bad(csv(f"c1,A,{TS}", "c1,B,2201-01-01 00:00:00"), 422, ONE_INVALID, [(2, "time")],
+                     f"timestamp 2201-01-01 00:00:00 {RANGE}"),
+    "year-99999": Bad(csv(f"c1,A,{TS}", "c1,B,99999-01-01 00:00:00"), 422, ONE_INVALID, [(2, "time")],
+                      f"timestamp 99999-01-01 00:00:00 {RANGE}"),
+    "jsonl-year-2300": Bad(jsonl(JSONL_GOOD, JSONL_GOOD.replace(TS, "2300-06-01 10:00:00")), 422, ONE_INVALID,
+                           [(2, "time")], f"timestamp 2300-06-01T10:00:00 {RANGE}", name="e.jsonl"),
+    "parquet-microseconds-1e18": Bad(parquet_with(time=pa.array([10**18, 1_704_103_200_000_000],
+                                                                pa.timestamp("us"))),
+                                     422, ONE_INVALID, [(1, "time")], f"timestamp 33658-09-27T01:46:40 {RANGE}",
+                                     name="log.parquet"),
+    "parquet-seconds-far": Bad(parquet_with(time=pa.array([1_704_103_200, 10**15], pa.timestamp("s", tz="UTC"))),
+                               422, ONE_INVALID, [(2, "time")], f"timestamp 31690708-07-05T01:46:40Z {RANGE}",
+                               name="log.parquet"),
+    "parquet-nanoseconds-1677": Bad(parquet_with(time=pa.array([-(2**63) + 1, 0], pa.timestamp("ns"))), 422,
+                                    ONE_INVALID, [(1, "time")], f"timestamp 1677-09-21T00:12:43 {RANGE}",
+                                    name="log.parquet"),
+    "parquet-date32-far": Bad(parquet_with(time=pa.array([19_723, 2**31 - 1], pa.date32())), 422, ONE_INVALID,
+                              [(2, "time")], f"timestamp 5881580-07-11 {RANGE}", name="log.parquet"),
+    "xes-year-1": Bad(xes_log([("A", "2024-01-01T10:00:00.000+00:00")],
+                              [("B", "2024-01-01T11:00:00.000+00:00"), ("C", "0001-01-01T10:00:00.000+00:00")]),
+                      422, ("the XES file holds a date rustxes cannot read: 0001-01-01T10:00:00.000+00:00",
+                            "'time:timestamp', event 3", "1900-01-01 to 2200-12-31"),
+                      [(3, "time:timestamp")], f"timestamp 0001-01-01T10:00:00.000+00:00 {RANGE}", name="y.xes"),
+    "ocel-year-2300": Bad(ocel_json("2024-01-01T10:00:00Z", "2300-01-01T10:00:00Z"), 422,
+                          ("the OCEL 2.0 file holds a date its reader cannot read: 2300-01-01T10:00:00Z",),
+                          name="log.jsonocel", params={"object_type": "order"}),
+    # Options that are not what they claim to be: refused (422) before the body is read
+    "encoding-rot13": Bad(GOOD_CSV, 422, ("query.encoding", "'rot13' is not a text encoding"),
+                          params={"encoding": "rot13"}),
+    "encoding-base64": Bad(GOOD_CSV, 422, ("'base64' is not a text encoding",), params={"encoding": "base64"}),
+    "encoding-with-nul": Bad(GOOD_CSV, 422, ("query.encoding", "NUL character"), params={"encoding": "utf-8\x00"}),
+    "delimiter-nul": Bad(GOOD_CSV, 422, ("query.delimiter", "NUL character"), params={"delimiter": "\x00"}),
+    "delimiter-non-ascii": Bad(GOOD_CSV, 422, ("query.delimiter", "delimiter 'é' is not accepted",
+                                               "printable ASCII"), params={"delimiter": "é"}),
+    "delimiter-quote": Bad(GOOD_CSV, 422, ("is not accepted",), params={"delimiter": '"'}),
+    "delimiter-two-characters": Bad(GOOD_CSV, 422, ("is not accepted",), params={"delimiter": ";;"}),
+    "object-type-with-nul": Bad(GOOD_CSV, 422, ("query.object_type", "NUL character"),
+                                params={"object_type": "o\x00"}),
+    # Nesting: Arrow's JSON reader crashes the process near 100,000 levels, json.dumps recurses
+    "jsonl-lists-5000-deep": Bad(jsonl(JSONL_GOOD, jsonl_with_x(nested_json(5000))),
+                                 400, ("line 2", DEEP), [(2, None)], name="e.jsonl"),
+    "jsonl-objects-5000-deep": Bad(jsonl(jsonl_with_x(nested_json(5000, "object"))),
+                                   400, ("line 1", DEEP), [(1, None)], name="e.jsonl"),
+    "jsonl-lists-100000-deep": Bad(jsonl(JSONL_GOOD, JSONL_GOOD, jsonl_with_x(nested_json(10**5))),
+                                   400, ("line 3", DEEP), [(3, None)], name="e.jsonl"),
+    "jsonl-65-deep": Bad(jsonl(jsonl_with_x(nested_json(65))), 400, (DEEP,),
+                         name="e.jsonl"),
+    "parquet-struct-70-deep": Bad(parquet_with(x=nested_struct(70)), 400, ("column 'x'", DEEP), name="log.parquet"),
+    # Archives that are not gzip
+    "zip-named-csv": Bad(zipped("data.csv", GOOD_CSV), 415, (f"the file is a ZIP archive; {ARCHIVE}",)),
+    "zip-inside-gzip": Bad(gzip.compress(zipped("data.csv", GOOD_CSV)), 415, ("ZIP archive",), name="data.csv.gz"),
+    "7z-named-csv": Bad(b"7z\xbc\xaf\x27\x1c\x00\x04" + random_bytes(200), 415, (f"a 7z archive; {ARCHIVE}",)),
+    "xz-named-csv": Bad(lzma.compress(GOOD_CSV), 415, ("xz-compressed; upload it uncompressed",)),
+    "bzip2-named-csv": Bad(bz2.compress(GOOD_CSV), 415, ("bzip2-compressed",)),
+    "zstd-named-csv": Bad(b"\x28\xb5\x2f\xfd" + random_bytes(200), 415, ("zstd-compressed",)),
 }

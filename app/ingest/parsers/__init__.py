@@ -53,6 +53,12 @@ def _nul(row: int | None, column: str, what: str) -> InvalidInput:
                                  "message": f"{what} contains a NUL character"}])
 
 
+def block_size(max_line: int) -> int:
+    """Arrow's read block for a line limit: a block must hold a whole line and its line end, and
+    the limit itself is checked exactly beforehand (files.long_line), so a little slack."""
+    return max_line + (1 << 16)
+
+
 def too_long_line(path: Path, max_line: int, kind: str, header_lines: int = 0) -> InvalidInput:
     """The error for a line over `max_line` bytes, naming the first such line (found by a chunked scan)."""
     limit = f"{max_line >> 20} MB, the longest line accepted (max_line_mb)"

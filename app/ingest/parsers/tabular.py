@@ -11,7 +11,9 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from app.errors import InvalidInput, UnprocessableEvents
-from app.ingest.parsers import RawBatch, numbered, too_long_line
+from app.ingest.files import long_line
+from app.ingest.nesting import MAX_NESTING, arrow_depth, first_deep_line, too_deep
+from app.ingest.parsers import RawBatch, block_size, numbered, too_long_line
 
 _BLOCK = 8 << 20
 
@@ -23,7 +25,23 @@ def _nested_as_arrow(dtype: pa.DataType):
 
 
 def _frame(batch: pa.RecordBatch) -> pd.DataFrame:
-    return _binary_as_text(batch).to_pandas(types_mapper=_nested_as_arrow)
+    return _dates_as_text(_binary_as_text(batch)).to_pandas(types_mapper=_nested_as_arrow)
+
+
+def _dates_as_text(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Date columns become ISO text ('2024-03-05'), as pandas would show the dates it makes of them;
+    but pandas makes Python dates, which cannot hold a year past 9999 (a date32 reaches year
+    5,881,580), so NumPy writes the text: one kernel over the column, any year."""
+    for i, column in enumerate(batch.schema):
+        if not pa.types.is_date(column.type):
+            continue
+        values = batch.column(i)
+        unit, ints = ("D", pa.int32()) if pa.types.is_date32(column.type) else ("ms", pa.int64())
+        ticks = values.cast(ints).fill_null(0).to_numpy().astype(np.int64)
+        text = np.datetime_as_string(ticks.view(f"datetime64[{unit}]"), unit="D")
+        batch = batch.set_column(i, column.name, pa.array(text, pa.string(), mask=values.is_null().to_numpy(
+            zero_copy_only=False)))
+    return batch
 
 
 def _binary_as_text(batch: pa.RecordBatch) -> pa.RecordBatch:
@@ -56,6 +74,9 @@ def read_parquet(path: Path, *, max_columns: int, batch_rows: int) -> Iterator[R
     except (pa.ArrowException, OSError) as exc:
         raise InvalidInput(f"not a readable Parquet file: {exc}") from exc
     _check_width(len(pfile.schema_arrow), max_columns)
+    for column in pfile.schema_arrow:
+        if arrow_depth(column.type) > MAX_NESTING:
+            raise too_deep(f"column {column.name!r}")
     row = 1
     try:
         for batch in pfile.iter_batches(batch_size=batch_rows):
@@ -67,8 +88,11 @@ def read_parquet(path: Path, *, max_columns: int, batch_rows: int) -> Iterator[R
 
 def read_jsonl(path: Path, *, max_line: int, max_columns: int, batch_rows: int) -> Iterator[RawBatch]:
     """JSON lines: one object per line. Arrow infers types; mixed-type fields fall back to pandas."""
+    if long_line(path, max_line) is not None:  # Arrow's blocks alone let lines of up to twice max_line in
+        raise too_long_line(path, max_line, "JSON lines")
+    refuse_deep_lines(path)
     try:
-        reader = pajson.open_json(path, read_options=pajson.ReadOptions(block_size=max_line))
+        reader = pajson.open_json(path, read_options=pajson.ReadOptions(block_size=block_size(max_line)))
         batches = list(_json_batches(reader))
     except pa.ArrowInvalid as exc:
         if "straddling" in str(exc) or "block size" in str(exc):
@@ -83,6 +107,16 @@ def read_jsonl(path: Path, *, max_line: int, max_columns: int, batch_rows: int) 
             part = batch.slice(start, batch_rows)
             yield numbered(_frame(part), row)
             row += part.num_rows
+
+
+def refuse_deep_lines(path: Path) -> None:
+    """Refuse, naming it, the first line nested too deeply for the JSON readers (nesting.py)."""
+    first = 1
+    for block in _line_blocks(path):
+        line = first_deep_line(block)
+        if line is not None:
+            raise too_deep(f"line {first + line}: a value", first + line)
+        first += block.count(b"\n")
 
 
 def _json_batches(reader) -> Iterator[pa.RecordBatch]:

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from app.errors import InvalidInput
 from app.ingest.parsers import RawBatch, numbered
+from app.ingest.unreadable import PANIC, unreadable_xes
 
 PIECE_BYTES = 16 << 20
 _TRACE = re.compile(rb"<trace[\s>/]")
@@ -57,7 +58,10 @@ def read_xes(path: Path, *, batch_rows: int) -> Iterator[RawBatch]:
 
     header, start = _header(path)
     if start < 0:  # no traces (or an unusual layout): let the reader judge the whole file
-        frame = read_xes_frame(path)
+        try:
+            frame = read_xes_frame(path)
+        except InvalidInput as exc:
+            raise unreadable_xes(exc.detail.removeprefix("cannot parse the XES file: "), header, 0) from None
         yield from _numbered_batches(frame, 1, batch_rows)
         return
     row = 1
@@ -78,6 +82,7 @@ class _PieceParser:
                                       stdout=subprocess.PIPE, text=True, bufsize=1,
                                       cwd=Path(__file__).resolve().parents[3])
         self.paths: list[Path] = []
+        self.events_before = 0  # events in the pieces already handed back
 
     def __enter__(self) -> "_PieceParser":
         return self
@@ -110,13 +115,15 @@ class _PieceParser:
         from app.mining.readers import utc_datetimes
 
         answer = self.child.stdout.readline().strip()
-        piece.unlink(missing_ok=True)
         if answer != "ok":
-            raise InvalidInput(f"cannot parse the XES file: {answer.removeprefix('error ') or 'the parser stopped'}")
+            reason = answer.removeprefix("error ") or "the parser stopped"
+            raise unreadable_xes(reason, piece.read_bytes() if PANIC in reason else b"", self.events_before)
+        piece.unlink(missing_ok=True)
         out = piece.with_name(piece.name + ".arrow")
         with pa.memory_map(str(out)) as source:
             frame = pa.ipc.open_file(source).read_all().to_pandas()
         out.unlink(missing_ok=True)
+        self.events_before += len(frame)
         return utc_datetimes(frame)
 
 
@@ -124,3 +131,4 @@ def _numbered_batches(frame, first_row: int, batch_rows: int, nul_free: bool = F
     for offset in range(0, len(frame), batch_rows):
         yield numbered(frame.iloc[offset:offset + batch_rows].reset_index(drop=True), first_row + offset,
                        nul_free=nul_free)
+
