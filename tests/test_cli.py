@@ -40,7 +40,7 @@ def test_migrate_keys_and_demo(cli_env):
     first = _cli(cli_env, "demo")
     assert first.returncode == 0, first.stderr
     events = _count(cli_env, "SELECT count(*) FROM events")
-    assert events == 1953 + 150 + 2714  # crm + ticketing + ops, as the demo README counts them
+    assert events == 2537 + 89 + 4798  # crm + ticketing + ops, as the demo README counts them
     again = _cli(cli_env, "demo")
     assert again.returncode == 0 and _count(cli_env, "SELECT count(*) FROM events") == events
     assert _count(cli_env, "SELECT count(*) FROM uploads") == 3
@@ -53,7 +53,7 @@ def test_ingest_command_uses_the_service(cli_env):
     assert _cli(cli_env, "demo").returncode == 0
     r = _cli(cli_env, "ingest", "sample_logs/demo/crm.csv", "--source", "crm")
     assert r.returncode == 0, r.stderr
-    assert "0 events stored, 1953 duplicates" in r.stderr
+    assert "0 events stored, 2537 duplicates" in r.stderr
     bad = _cli(cli_env, "ingest", "sample_logs/receipt.xes", "--source", "nope")
     assert bad.returncode != 0 and "no source 'nope'" in bad.stderr
 

@@ -36,9 +36,15 @@ _TABLE: tuple[tuple[Lane, str, str], ...] = (
                       "receptionist, reception, concierge, representative, rep, consultant, account manager, "
                       "support, care",
      "names staff who deal with the customer"),
-    (Lane.frontstage, "nurse, nurses, doctor, physician, technician, technicians, tech, courier, driver, "
+    (Lane.frontstage, "nurse, nurses, doctor, physician, technician, technicians, tech, driver, "
                       "field service, field engineer, field technician, installer",
      "names staff who serve the customer in person"),
+    (Lane.frontstage, "mailer, notifier, notification, notifications, notify, sms, messaging, messenger, "
+                      "newsletter, reminder, reminders, chatbot, chat bot, ivr",
+     "names a service that sends the customer messages: a digital touchpoint the customer meets"),
+    (Lane.support, "courier, couriers, carrier, delivery service, parcel service, postal service, post office, "
+                   "supplier, suppliers, vendor, subcontractor, contractor, third party, 3pl, partner",
+     "names a supplier outside the organisation that supports the service"),
     (Lane.backstage, "back office, back end, backoffice, second line, 2nd line, third line, 3rd line, l 2, l 3, "
                      "tier 2, tier 3, level 2, level 3",
      "names a team that works behind the front line"),
@@ -53,8 +59,8 @@ _TABLE: tuple[tuple[Lane, str, str], ...] = (
                      "specialist, expert",
      "names specialists who work out of the customer's sight"),
     (Lane.support, "system, systems, bot, robot, rpa, batch, auto, automatic, automated, automation, api, "
-                   "scheduler, cron, job, daemon, integration, interface, server, script, mailer, notifier, "
-                   "notification, notifications, sms, workflow engine, service account",
+                   "scheduler, cron, job, daemon, integration, interface, server, script, workflow engine, "
+                   "service account",
      SYSTEM_REASON),
 )
 

@@ -21,6 +21,8 @@ from enum import IntEnum, StrEnum
 
 import numpy as np
 
+from app.mining.frame import case_time_order
+
 NAT = np.iinfo(np.int64).min
 
 
@@ -81,7 +83,7 @@ def fifo_match(group: np.ndarray, push: np.ndarray, pop: np.ndarray) -> np.ndarr
     relevant = np.flatnonzero(push | pop)
     if not len(relevant):
         return out
-    order = relevant[np.argsort(group[relevant], kind="stable")]
+    order = _stable_by(group[relevant], relevant)
     g, is_push, is_pop = group[order], push[order], pop[order]
     first = np.concatenate(([True], g[1:] != g[:-1]))
     rank = np.cumsum(first) - 1  # the group's rank among the groups present
@@ -102,6 +104,16 @@ def fifo_match(group: np.ndarray, push: np.ndarray, pop: np.ndarray) -> np.ndarr
     index = group_push_start + matched - 1
     out[order[took]] = push_positions[index[took]]
     return out
+
+
+def _stable_by(keys: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """`positions` (ascending) sorted by `keys`, ties in position order: one SIMD sort of packed
+    `key << bits | position` integers where they fit in 63 bits, else a stable argsort."""
+    bits = max(int(positions[-1]) + 1, 1).bit_length()
+    keys = keys.astype(np.int64)
+    if keys.min() >= 0 and int(keys.max()).bit_length() + bits <= 63:
+        return np.sort((keys << bits) | positions) & ((1 << bits) - 1)
+    return positions[np.argsort(keys, kind="stable")]
 
 
 def _grouped_cumsum(values: np.ndarray, rank: np.ndarray, start_at: np.ndarray) -> np.ndarray:
@@ -146,9 +158,10 @@ def build_instances(case: np.ndarray, act: np.ndarray, ts: np.ndarray, start_col
     matched_starts = np.zeros(n, dtype=bool)
     matched_starts[taken[taken >= 0]] = True
     done = ~aborted
-    # Paired instances sort by their start, as pm4py's interval log; the others by their time.
+    # Paired instances sort by their start, as pm4py's interval log; the others by their time;
+    # ties in the order of their completes. The completes are in (case, time) order already.
     order_time = np.where(taken[done] >= 0, start[done], ts[ends[done]])
-    order = np.lexsort((ends[done], order_time, case[ends[done]]))
+    order = case_time_order(case[ends[done]], order_time)
     pick = np.flatnonzero(done)[order]
     return Instances(rep=ends[pick], start=start[pick], end=ts[ends[pick]], offered=offered[pick],
                      suspended=suspended[pick], open_rep=np.flatnonzero(is_start & ~matched_starts),
@@ -158,6 +171,8 @@ def build_instances(case: np.ndarray, act: np.ndarray, ts: np.ndarray, start_col
 
 def _offers(group: np.ndarray, kind: np.ndarray, first_event: np.ndarray, ts: np.ndarray, n: int) -> np.ndarray:
     """Per instance (by its first event): the time of the offer it took, NAT if none."""
+    if not (kind == Kind.offer).any():
+        return np.full(len(first_event), NAT, dtype=np.int64)
     opens = np.zeros(n, dtype=bool)
     opens[first_event] = True
     taken = fifo_match(group, kind == Kind.offer, opens)[first_event]

@@ -45,15 +45,21 @@ def lane_handovers(ev: EventArrays, step_lane: dict[str, str | None], lanes: lis
 
 def handovers_within_lanes(ev: EventArrays, step_lane: dict[str, str | None],
                            lanes: list[str]) -> dict[str, tuple[Handover, ...]]:
-    """Per lane, every pass of work along a flow between two resources inside the lane."""
+    """Per lane, every pass of work along a flow between two resources inside the lane: one pass
+    over the flows, with each instance coded by (lane, resource)."""
     codes = per_activity(ev, step_lane, lanes)
-    out: dict[str, tuple[Handover, ...]] = {}
-    for k, lane in enumerate(lanes):
-        # A flow counts only where both ends hold a code: both in the lane, each with a resource.
-        found = discover_handovers(ev, np.where(codes == k, ev.resource, -1), ev.resource_labels)
-        if found:
-            out[lane] = tuple(sorted(found, key=lambda h: (-h.count, h.source, h.target)))
-    return out
+    width = max(len(ev.resource_labels), 1)
+    held = np.where((codes >= 0) & (ev.resource >= 0), codes * width + ev.resource, -1)
+    labels = np.empty(len(lanes) * width, dtype=object)
+    labels[:] = [(k, r) for k in range(len(lanes)) for r in range(width)]
+    out: dict[str, list[Handover]] = {}
+    for h in discover_handovers(ev, held, labels):
+        (lane_a, a), (lane_b, b) = h.source, h.target
+        if lane_a == lane_b:
+            out.setdefault(lanes[lane_a], []).append(
+                Handover(source=ev.resource_labels[a], target=ev.resource_labels[b], count=h.count, cases=h.cases,
+                         waiting=h.waiting))
+    return {lane: tuple(sorted(found, key=lambda h: (-h.count, h.source, h.target))) for lane, found in out.items()}
 
 
 def _empty_phase() -> PhaseFigures:

@@ -49,34 +49,53 @@ def test_demo_blueprint_key_numbers(client):
     bp = load_demo(client)
     got = feed(client, bp)
     raw = demo_frame()
-    assert (got["stats"]["cases"], got["stats"]["events"]) == (300, len(raw)) == (300, 4817)
-    assert got["stats"]["activities"] == raw["activity"].nunique() == 25
+    assert (got["stats"]["cases"], got["stats"]["events"]) == (raw["order_id"].nunique(), len(raw)) == (336, 7424)
+    assert got["stats"]["activities"] == raw["activity"].nunique() == 37
     assert got["unmapped"] == []
     lanes = {lane["id"]: lane["steps"] for lane in got["lanes"]}
     assert all(lanes[name] for name in ("customer", "frontstage", "backstage", "support"))
     steps = {s["activity"]: s for s in got["steps"]}
-    assert steps["Resolve ticket"]["lane"] == "backstage"  # the activity rule wins over the role rule
-    assert steps["Technician installs on site"]["lane"] == "frontstage"
+    assert steps["Support agent checks appointment"]["lane"] == "backstage"  # the activity rule wins over the role
+    assert steps["Send appointment reminder"]["lane"] == "frontstage"  # messages are touchpoints, not support
+    assert steps["Courier delivers router"]["lane"] == "support"  # the courier is a supplier
+    assert steps["Technician visits on site"]["lane"] == "frontstage"
     crossed = {line for f in got["flows"] for line in f["crosses"]}
     assert crossed == {"interaction", "visibility", "internal_interaction"}
-    assert got["start_activities"] == {"Place order online": 222, "Place order by phone": 78}
-    # Evidence, counted by hand from the files' evidence column.
-    assert steps["Ship router"]["evidence"] == [{"name": "router parcel", "events": 296}]
-    assert steps["Issue first bill"]["evidence"] == [{"name": "first bill", "events": 286}]
+    firsts = raw.sort_values("timestamp", kind="mergesort").groupby("order_id")["activity"].first().value_counts()
+    assert got["start_activities"] == firsts.to_dict() == {"Place order online": 268, "Place order by phone": 68}
+    # Evidence, counted by hand from the files' evidence column: where the customer meets it.
+    assert steps["Receive router"]["evidence"] == [{"name": "router parcel", "events": 336}]
+    assert steps["Pack and ship router"]["evidence"] == []
+    assert steps["Send first bill"]["evidence"] == [{"name": "first bill", "events": 312}]
+    assert int((raw["evidence"] == "shipment tracking SMS").sum()) == 220
+    assert steps["Send shipment tracking SMS"]["evidence"] == [{"name": "shipment tracking SMS", "events": 220}]
+    assert not [s["activity"] for s in got["steps"] if s["lane"] in ("backstage", "support") and s["evidence"]]
     # Phases: observed durations beside the assumed ones.
     phases = {p["name"]: p for p in got["phases"]}
-    assert list(phases) == ["Order", "Delivery", "Installation", "Aftercare"]
+    assert list(phases) == ["Order", "Delivery", "Installation", "Activation", "Aftercare"]
     for phase in phases.values():
-        assert phase["observed"]["count"] > 0 and phase["assumed"]["assumed_s"] > 0
-        assert phase["assumed"]["status"] in ("as_assumed", "slower", "faster")
-    assert phases["Order"]["observed"]["count"] == 300
-    # Service time where start timestamps exist: the visits' own durations (1-3 h in the generator).
-    visit = steps["Technician installs on site"]
-    assert 3600 <= visit["service_time"]["median_s"] <= 3 * 3600
-    assert visit["assumed"]["assumed_s"] == 7200
-    assert visit["rework"]["cases"] == 18  # orders that needed a second visit (demo README)
+        assert phase["observed"]["count"] > 0
+    assert [p["assumed"]["status"] if p["assumed"] else None for p in phases.values()] == [
+        "faster", "as_assumed", "slower", "slower", None]  # the workshop gave Aftercare no duration
+    assert phases["Order"]["observed"]["count"] == 336
+    # Installation's elapsed time, by hand: from the router's arrival (Delivery's end; it always
+    # comes after the order's steps) to the case's last Installation step, when that is later.
+    install = manifest()["blueprint"]["phases"][2]["activities"]
+    utc = raw.assign(at=pd.to_datetime(raw["timestamp"]).dt.tz_localize("Europe/London").dt.tz_convert("UTC"))
+    received = utc[utc["activity"] == "Receive router"].groupby("order_id")["at"].max()
+    last = utc[utc["activity"].isin(install)].groupby("order_id")["at"].max()
+    elapsed = (last.clip(lower=received) - received).dt.total_seconds()
+    assert phases["Installation"]["elapsed"]["median_s"] == float(elapsed.median()) == 525_484.5
+    # Service time where start timestamps exist: the visits' own durations (10 min to 200 min).
+    visit = steps["Technician visits on site"]
+    assert 600 <= visit["service_time"]["median_s"] <= 200 * 60
+    assert visit["assumed"]["assumed_s"] == 5400
+    visits = raw[raw["activity"] == "Technician visits on site"].groupby("order_id").size()
+    assert visit["rework"]["cases"] == int((visits >= 2).sum()) == 54  # orders that needed a second visit
+    assert visit["rework"]["events"] == int(visits.sum() - len(visits)) == 66
     gaps = got["assumptions"]
-    assert gaps["not_observed"]["steps"] == ["Replace faulty router"]
+    assert gaps["not_observed"]["steps"] == ["Call customer to arrange appointment"]  # promised, never done
+    assert "Call support" in gaps["undesigned"]["steps"]  # the workshop drew no calls
     assert "Rate installation" not in gaps["undesigned"]["steps"]  # named in a phase
 
 
@@ -100,7 +119,7 @@ def test_etag_and_304_then_new_data_changes_it(client):
                                                     "timestamp": "2026-05-01T10:00:00Z", "role": "customer"}])
     changed = client.get(f"/v1/blueprints/{bp}/feed", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
-    assert changed.json()["stats"]["cases"] == 301
+    assert changed.json()["stats"]["cases"] == 336 + 1
 
 
 SMALL = (b"case,act,ts,channel,role\n"

@@ -190,8 +190,12 @@ def test_demo_phases_add_up_per_case_although_they_overlap():
     manifest = json.loads((DEMO / "manifest.json").read_text())
     phases = manifest["blueprint"]["phases"]
     phase_of = {a: i for i, p in enumerate(phases) for a in p["activities"]}
-    assert set(frame["activity"]) <= set(phase_of)
-    spans = phase_spans(ev, phase_of, len(phases))
+    # The workshop drew no phase for the calls, the checks and the failed visits (the feed lists
+    # them as undesigned): here one more phase holds them, so that every event is in a phase.
+    unphased = sorted(set(frame["activity"]) - set(phase_of))
+    assert len(unphased) == 9 and "Call support" in unphased
+    phase_of |= {a: len(phases) for a in unphased}
+    spans = phase_spans(ev, phase_of, len(phases) + 1)
     elapsed = spans.ended - spans.before
     assert (elapsed >= 0).all()
     per_case = np.bincount(spans.case, weights=elapsed.astype(np.float64))
@@ -209,17 +213,18 @@ def test_a_lead_assumption_measures_from_the_named_step(client):
         for name in spec["files"]:
             assert upload(client, ids[spec["name"]], DEMO / name).status_code == 201
     body = {**manifest["blueprint"], "sources": [ids[n] for n in manifest["blueprint"]["sources"]]}
-    body["assumptions"] = {"steps": {"Ship router": {"assumed_s": 86_400, "measure": "lead",
-                                                     "from": "Place order online"}},
-                           "segments": [{"from": "Place order online", "to": "Ship router", "assumed_s": 86_400}]}
+    body["assumptions"] = {"steps": {"Pack and ship router": {"assumed_s": 3_600, "measure": "lead",
+                                                              "from": "Place order online"}},
+                           "segments": [{"from": "Place order online", "to": "Pack and ship router",
+                                         "assumed_s": 3_600}]}
     feed = _feed(client, body)
     frame = _demo_events()
     placed = frame[frame["activity"] == "Place order online"].groupby("order_id")["timestamp"].min()
-    shipped = frame[frame["activity"] == "Ship router"].set_index("order_id")["timestamp"]
+    shipped = frame[frame["activity"] == "Pack and ship router"].set_index("order_id")["timestamp"]
     shipped = shipped[shipped.index.isin(placed.index)]
     after = shipped[shipped.values >= placed.reindex(shipped.index).values]
     lead = (after.groupby(level=0).min() - placed.reindex(after.groupby(level=0).min().index)).dt.total_seconds()
-    step = next(s for s in feed["steps"] if s["activity"] == "Ship router")
+    step = next(s for s in feed["steps"] if s["activity"] == "Pack and ship router")
     assert step["assumed"]["measure"] == "lead" and step["assumed"]["from"] == "Place order online"
     assert step["assumed"]["observed_median_s"] == pytest.approx(float(np.median(lead)))
     assert step["assumed"]["cases"] == len(lead)
