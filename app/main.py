@@ -16,7 +16,9 @@ from app.ingest.endpoints import router as ingest_router
 from app.ingest.jobs import UploadRunner
 from app.ingest.leftovers import remove_leftovers
 from app.jobs.embedded import EmbeddedWorker
+from app.limits import RequestLimits
 from app.memory import tune_allocator
+from app.openapi import install_openapi
 from app.sources.endpoints import router as sources_router
 from app.store.service import ColumnarRefresher
 
@@ -66,13 +68,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.feed_cache = cache
     app.state.models = ModelStore(factory)
     install_error_handlers(app)
+    app.add_middleware(RequestLimits)
     app.include_router(sources_router)
     app.include_router(ingest_router)
     app.include_router(blueprint_router)
 
     @app.get("/healthz", tags=["health"])
-    def healthz() -> dict:
+    def healthz() -> dict[str, str]:
         """Liveness: no key needed."""
         return {"status": "ok"}
 
+    # /openapi.json, /docs and /redoc answer without a key: the contract is public, the data is not.
+    install_openapi(app)
     return app

@@ -56,3 +56,24 @@ def test_ingest_command_uses_the_service(cli_env):
     assert "0 events stored, 2537 duplicates" in r.stderr
     bad = _cli(cli_env, "ingest", "sample_logs/receipt.xes", "--source", "nope")
     assert bad.returncode != 0 and "no source 'nope'" in bad.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ("keys", "create", "--workspace", "w", "--scope", "bogus"),
+    ("keys", "create", "--workspace", " "),
+    ("ingest", "sample_logs/helpdesk.csv", "--source", "s", "--on-error", "sometimes"),
+    ("ingest", "sample_logs/helpdesk.csv", "--source", "s", "--format", "docx"),
+    ("demo", "--folder", "tests"),
+    ("serve", "--port", "99999"),
+])
+def test_bad_arguments_are_one_clear_error_and_exit_2(cli_env, args):
+    r = _cli(cli_env, *args)
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr and "Invalid value for '--" in r.stderr
+
+
+def test_an_unreachable_database_is_one_line(cli_env, tmp_path):
+    env = {**cli_env, "BLUEPRINT_DATABASE_URL": f"sqlite:///{tmp_path}/missing/folder/db.sqlite"}
+    r = _cli(env, "migrate")
+    assert r.returncode == 1 and "Traceback" not in r.stderr and "─" not in r.stderr
+    assert r.stderr.startswith("database error: ") and "BLUEPRINT_DATABASE_URL" in r.stderr

@@ -67,6 +67,11 @@ class UploadOut(BaseModel):
     finished_at: datetime | None
 
 
+class UploadDeleted(BaseModel):
+    id: int
+    events_deleted: int = Field(description="the events the upload had added, now removed")
+
+
 class PushedEvent(BaseModel):
     """An event pushed by a system: canonical field names, extra fields go to attributes."""
 
