@@ -2,9 +2,9 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.lanes.schemas import LaneRules
 from app.params import BodyId, RequestBody, UtcDateTime
@@ -116,12 +116,20 @@ class Assumptions(BaseModel):
         return v
 
 
+def _segment(value: str) -> str:
+    name, sep, _ = value.partition("=")
+    if not sep or not name:
+        raise ValueError(f"segment {value!r}: write it as attribute=value")
+    return value
+
+
 class Filters(BaseModel):
     model_config = FINITE
 
     from_: UtcDateTime | None = Field(default=None, alias="from")
     to: UtcDateTime | None = None
-    segment: list[str] = Field(default_factory=list, description="attribute=value, all must hold",
+    segment: list[Annotated[str, AfterValidator(_segment)]] = Field(
+        default_factory=list, description="attribute=value, all must hold",
                                max_length=MAX_SEGMENTS)
 
 

@@ -59,8 +59,17 @@ def delete_upload(session: Session, *, workspace_id: int, upload_id: int) -> int
     return removed
 
 
+MAX_FILENAME = 500  # the column's width
+
+
+def stored_filename(name: str) -> str:
+    """A file name that fits the column, keeping its end (the extension tells the format)."""
+    return name if len(name) <= MAX_FILENAME else name[:200] + "…" + name[-(MAX_FILENAME - 201):]
+
+
 def new_upload(session: Session, *, workspace_id: int, source: Source, kind: str, filename: str,
                size: int, spool_path: Path | None, options: UploadOptions) -> Upload:
+    filename = stored_filename(filename)
     return repository.add(session, Upload(
         workspace_id=workspace_id, source_id=source.id, kind=kind, filename=filename, size_bytes=size,
         spool_path=str(spool_path) if spool_path else None, options=options.model_dump(exclude_none=True),
