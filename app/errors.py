@@ -10,11 +10,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
 log = logging.getLogger("app.errors")
 PROBLEM = "application/problem+json"
+RETRY_AFTER_S = 2
 
 
 class ProblemItem(BaseModel):
@@ -187,6 +189,16 @@ def install_error_handlers(app: FastAPI) -> None:
             headers["Allow"] = ", ".join(allowed_methods(request, headers.get("Allow", "")))
         title = status_title(exc.status_code)
         return problem_response(exc.status_code, title, str(exc.detail), headers=headers or None)
+
+    @app.exception_handler(OperationalError)
+    async def _busy(request: Request, exc: OperationalError) -> JSONResponse:
+        if "database is locked" not in str(exc.orig):
+            return await _unexpected(request, exc)
+        log.warning("database busy", extra={"path": request.url.path})
+        response = problem_response(503, status_title(503), "the database is busy with another write (an upload "
+                                    "or a sync is being stored); nothing was changed: retry in a moment")
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

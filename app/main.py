@@ -35,7 +35,7 @@ def _embedded_worker(settings: Settings, engine, factory, cache: FeedCache) -> E
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     tune_allocator()
-    engine = make_engine(settings.resolved_database_url())
+    engine = make_engine(settings.resolved_database_url(), busy_timeout_s=settings.sqlite_busy_timeout_s)
     factory = make_session_factory(engine)
     runner = UploadRunner(engine, factory, settings)
     refresher = ColumnarRefresher(engine, factory, settings.data_dir, upload_keys=upload_repository.upload_keys)

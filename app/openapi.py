@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from app.errors import PROBLEM, Problem, status_title
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
-_EVERYWHERE = (414, 431, 500)
+_EVERYWHERE = (414, 431, 500, 503)
 _IMPLIED_TEXT = {
     400: "The body cannot be read (not JSON, not UTF-8), or the input is malformed",
     401: "No API key, or an unknown one (send Authorization: Bearer <key>)",
@@ -22,6 +22,7 @@ _IMPLIED_TEXT = {
     422: "Invalid request: each error names its location (body.name, query.to, path.source_id)",
     431: "The request headers are too large",
     500: "The server failed; the error was logged",
+    503: "SQLite only: the database is busy with another process's write; retry after Retry-After seconds",
 }
 # FastAPI's own 422 schemas, replaced by Problem.
 _FASTAPI_VALIDATION = ("HTTPValidationError", "ValidationError")

@@ -296,3 +296,35 @@ def _filled(value, fill: dict):
     if isinstance(value, list):
         return [_filled(v, fill) for v in value]
     return fill.get(value, value) if isinstance(value, str) else value
+
+
+def test_a_write_held_by_another_process_answers_503_with_retry_after(tmp_path):
+    """SQLite has one writer: while another process holds the write lock, a request waits a
+    bounded time and then says so (503, Retry-After), changing nothing."""
+    import sqlite3
+
+    from fastapi.testclient import TestClient
+
+    from app import migrate
+    from app.config import Settings
+    from app.db import make_engine
+    from app.main import create_app
+
+    url = f"sqlite:///{tmp_path / 'busy.sqlite'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    settings = Settings(database_url=url, data_dir=tmp_path / "data", bootstrap_api_key="bpm_busy_key_0123456789",
+                        worker="none", sqlite_busy_timeout_s=0.5, log_json=False)
+    with TestClient(create_app(settings), headers={"Authorization": "Bearer bpm_busy_key_0123456789"}) as client:
+        other = sqlite3.connect(tmp_path / "busy.sqlite", isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process's long write
+        try:
+            r = client.post("/v1/sources", json={"name": "while busy"})
+            assert r.status_code == 503 and r.headers["Retry-After"] == "2"
+            assert r.headers["content-type"].startswith("application/problem+json") and "busy" in r.json()["detail"]
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert client.get("/v1/sources").json() == []
+        assert client.post("/v1/sources", json={"name": "after"}).status_code == 201
