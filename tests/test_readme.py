@@ -5,7 +5,6 @@ import os
 import re
 import subprocess
 import time
-from pathlib import Path
 
 import httpx
 import pytest
