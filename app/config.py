@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     worker: Literal["thread", "process", "none"] = Field(
         default="thread", description="The worker beside the API: a child process (what `serve` runs), a thread "
                                       "(tests), or none (when `blueprint-miner worker` processes run apart).")
+    secret_key: str | None = Field(
+        default=None, description="Encrypts stored sync credentials (a Fernet key, or any passphrase, hashed to "
+                                  "one); unset: a key generated once into data_dir/secret.key.")
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=True, description="Structured (JSON lines) logs.")
 

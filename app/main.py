@@ -19,6 +19,7 @@ from app.jobs.embedded import EmbeddedWorker
 from app.memory import tune_allocator
 from app.sources.endpoints import router as sources_router
 from app.store.service import ColumnarRefresher
+from app.sync.endpoints import router as sync_router
 
 
 def _embedded_worker(settings: Settings, engine, factory, cache: FeedCache) -> EmbeddedWorker:
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sources_router)
     app.include_router(ingest_router)
     app.include_router(blueprint_router)
+    app.include_router(sync_router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict:
