@@ -1,7 +1,10 @@
 """Fixtures of the sync tests: the local API server, a worker context on the test's database, and
 helpers that configure a source's sync through the API and run the worker's sync jobs."""
 
+import uuid
+
 import pytest
+from sqlalchemy import create_engine, text
 
 from app.jobs.worker import WorkerContext, run_worker
 from app.sync.runner import run_next_sync, schedule_due_syncs
@@ -54,3 +57,34 @@ def run_now(client, ctx, source_id: int) -> dict:
     assert r.status_code == 202, r.text
     run_worker(ctx, kinds=[schedule_due_syncs, run_next_sync], once=True)
     return client.get(f"/v1/sync/runs/{r.json()['id']}").json()
+
+
+@pytest.fixture
+def ops_db(pg_server):
+    """An empty database of its own on the test PostgreSQL server, for an `ops` table to pull from."""
+    name = "ops_" + uuid.uuid4().hex[:10]
+    admin = create_engine(pg_server.url().replace("postgresql://", "postgresql+psycopg://"),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    engine = create_engine(pg_server.url(name).replace("postgresql://", "postgresql+psycopg://"))
+    yield pg_server.url(name), engine
+    engine.dispose()
+
+
+def fill_ops(engine, rows: int) -> None:
+    """`rows` operations, three sharing each second, five to a case."""
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE ops (id bigint PRIMARY KEY, case_id text, activity text, resource text, "
+                          "updated_at timestamptz NOT NULL)"))
+        conn.execute(text(
+            "INSERT INTO ops SELECT g, 'case-' || (g / 5), (ARRAY['Open','Assign','Work','Close'])[1 + g % 4], "
+            "'agent-' || (g % 40), timestamptz '2024-01-01 00:00:00+00' + (g / 3) * interval '1 second' "
+            f"FROM generate_series(1, {rows}) g"))
+
+
+OPS_QUERY = ("SELECT id, case_id, activity, resource, updated_at FROM ops WHERE updated_at > :watermark "
+             "ORDER BY updated_at")
+OPS_MAPPING = {"case_id": "case_id", "activity": "activity", "timestamp": "updated_at", "resource": "resource",
+               "event_id": "id"}
