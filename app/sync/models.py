@@ -6,8 +6,12 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+# The tables referenced below, so a worker that imports only this package can flush rows.
+from app.auth import models as _workspaces  # noqa: F401
 from app.db import Base
+from app.ingest import models as _uploads  # noqa: F401
 from app.models_common import Json, Timestamp, utcnow
+from app.sources import models as _sources  # noqa: F401
 
 ACTIVE = ("queued", "running")
 

@@ -1,7 +1,11 @@
 """Fixtures of the sync tests: the local API server, a worker context on the test's database, and
 helpers that configure a source's sync through the API and run the worker's sync jobs."""
 
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -11,6 +15,7 @@ from app.sync.runner import run_next_sync, schedule_due_syncs
 from tests.helpers import make_source
 from tests.support.api_server import ApiServer
 
+ROOT = Path(__file__).resolve().parents[2]
 FAST = {"backoff_base_s": 0.01, "backoff_max_s": 0.05, "timeout_s": 5}
 GENERIC_FIELDS = {"id": "id", "case": "case.ref", "step": "step", "at": "meta.updated_at", "by": "meta.by"}
 GENERIC_MAPPING = {"case_id": "case", "activity": "step", "timestamp": "at", "resource": "by", "event_id": "id"}
@@ -88,3 +93,12 @@ OPS_QUERY = ("SELECT id, case_id, activity, resource, updated_at FROM ops WHERE 
              "ORDER BY updated_at")
 OPS_MAPPING = {"case_id": "case_id", "activity": "activity", "timestamp": "updated_at", "resource": "resource",
                "event_id": "id"}
+
+
+def start_worker(settings, *, once: bool = False, log_path=None) -> subprocess.Popen:
+    """A real worker process (tests.support.sync_worker) on the test's database and data folder."""
+    env = {**os.environ, "BLUEPRINT_DATABASE_URL": settings.database_url, "BLUEPRINT_DATA_DIR": str(settings.data_dir),
+           "PYTHONPATH": str(ROOT)}
+    out = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - the child owns it
+    return subprocess.Popen([sys.executable, "-m", "tests.support.sync_worker", *(["--once"] if once else [])],
+                            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -75,8 +75,8 @@ def servicenow(api, late: bool) -> tuple[set[str], dict]:
         return {"late"}, {"page_size": 2}
     for i, (name, new) in enumerate([("state", "1"), ("assigned_to", "u-7"), ("state", "2"),
                                      ("assignment_group", "g-1"), ("state", "6"), ("state", "7")]):
-        api.data.add_servicenow_change(sys_id=f"a{i}", document=f"inc{i % 2}", at=BASE + timedelta(seconds=20 * (i + 1)),
-                                       field_name=name, old="", new=new)
+        api.data.add_servicenow_change(sys_id=f"a{i}", document=f"inc{i % 2}", field_name=name, old="", new=new,
+                                       at=BASE + timedelta(seconds=20 * (i + 1)))
     api.fail("/sys_audit", 429, headers={"Retry-After": "1"})
     api.fail("/sys_audit", 500)
     return {f"a{i}" for i in range(6)}, {"page_size": 2}
