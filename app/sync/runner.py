@@ -160,14 +160,16 @@ def _pull(ctx: WorkerContext, claim: Claim, beat: leases.Heartbeat, progress: Pr
 
 def _end(ctx: WorkerContext, claim: Claim, *, status: str, error: str | None = None,
          extra: dict | None = None) -> None:
-    """Record how the run ended (queued again: it was stopped), unless another worker has it now."""
+    """Record how the run ended (queued again: it was stopped), unless another worker has it now.
+    A finished run keeps the owner that finished it."""
     extra = extra or {}
     with transaction(ctx.factory) as session:
         run = repository.get_run(session, run_id=claim.run_id)
         if run is None or run.owner != ctx.owner or run.status != "running":
             return
-        run.status, run.owner = status, None
+        run.status = status
         if status == "queued":
+            run.owner = None
             log.info("sync run stopped; queued again", extra={"run_id": run.id})
             return
         run.finished_at = utcnow()
