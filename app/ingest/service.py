@@ -102,16 +102,18 @@ def ingest_pushed(session: Session, *, upload: Upload, items: list[PushedEvent],
 
 
 def ingest_table(session: Session, *, upload: Upload, table: pa.Table | pd.DataFrame, mapping: dict | None,
-                 settings: Settings, replace_changed: bool = False, tally: Tally | None = None) -> Upload:
+                 settings: Settings, replace_changed: bool = False, tally: Tally | None = None,
+                 first_row: int = 1) -> Upload:
     """Store rows pulled by a sync connector as the upload's events, whole or not at all (any bad
     row rejects them all), in the session's transaction, through the same mapping, validation,
     digest and bulk writer as files. `mapping`: the rows' own (a preset's), else the source's.
     `replace_changed`: a row whose event_id is stored already with other content replaces it (a
     changed record of a table pulled again); otherwise such a row is a duplicate, as in uploads.
-    `tally` (optional) is filled in: newest_us, updated, and the counts."""
+    `tally` (optional) is filled in: newest_us, updated, and the counts. Row errors number the rows
+    from `first_row` (a run numbers them across its whole pull)."""
     frame = table.to_pandas() if isinstance(table, pa.Table) else table
     upload.format = "table"
-    return _store(session, upload=upload, batches=[numbered(frame, 1)], options=UploadOptions(),
+    return _store(session, upload=upload, batches=[numbered(frame, first_row)], options=UploadOptions(),
                   settings=settings, progress=lambda n: None, mapping=mapping, tally=tally,
                   replace_changed=replace_changed)
 

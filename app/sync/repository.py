@@ -42,10 +42,11 @@ def due_configs(session: Session, *, now: datetime) -> list[SyncConfig]:
                                 .order_by(SyncConfig.next_run_at)))
 
 
-def advance_next_run(session: Session, *, source_id: int, seen: datetime | None, to: datetime) -> bool:
-    """Compare-and-swap next_run_at: of two schedulers that saw the same due time, one wins."""
+def advance_next_run(session: Session, *, source_id: int, now: datetime, to: datetime) -> bool:
+    """Move a due next_run_at on, if still due: of two schedulers that saw it due, one wins (the
+    other's UPDATE waits for the first's row lock, then finds the time moved past `now`)."""
     return session.execute(update(SyncConfig).where(SyncConfig.source_id == source_id,
-                                                    SyncConfig.next_run_at == seen)
+                                                    SyncConfig.next_run_at <= now)
                            .values(next_run_at=to)).rowcount == 1
 
 

@@ -39,8 +39,7 @@ def schedule_due_syncs(ctx: WorkerContext) -> bool:
     with transaction(ctx.factory) as session:
         for config in repository.due_configs(session, now=now):
             upcoming = next_run(config.schedule, now=now, last_started=now)
-            if not repository.advance_next_run(session, source_id=config.source_id, seen=config.next_run_at,
-                                               to=upcoming):
+            if not repository.advance_next_run(session, source_id=config.source_id, now=now, to=upcoming):
                 continue  # another scheduler took this turn
             run = SyncRun(workspace_id=config.workspace_id, source_id=config.source_id, trigger="schedule")
             queued += repository.add_run(session, run) is not None

@@ -71,7 +71,7 @@ def _ingest(session: Session, settings: Settings, run: SyncRun, unit: Pulled) ->
     try:
         if unit.file is None:
             ingest.ingest_table(session, upload=upload, table=unit.table, mapping=unit.mapping, settings=settings,
-                                replace_changed=True, tally=tally)
+                                replace_changed=True, tally=tally, first_row=run.rows_read + 1)
         else:
             _ingest_file(session, settings, upload, unit, tally)
     except AppError as exc:
