@@ -47,7 +47,7 @@ def advance_next_run(session: Session, *, source_id: int, now: datetime, to: dat
     other's UPDATE waits for the first's row lock, then finds the time moved past `now`)."""
     return session.execute(update(SyncConfig).where(SyncConfig.source_id == source_id,
                                                     SyncConfig.next_run_at <= now)
-                           .values(next_run_at=to)).rowcount == 1
+                           .values(next_run_at=to).execution_options(synchronize_session=False)).rowcount == 1
 
 
 def set_next_run(session: Session, *, source_id: int, to: datetime | None) -> None:
