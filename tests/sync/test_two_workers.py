@@ -17,6 +17,20 @@ from tests.sync.conftest import configure, generic_params, start_worker
 SECONDS = 20
 
 
+def drain(client, api, sources: list[int]) -> None:
+    """Stop scheduling, let the last runs end, then run each source once more for the last records."""
+    for source_id in sources:
+        configure(client, source_id, "http_json", generic_params(api), schedule={"every_s": 1}, enabled=False)
+    deadline = time.monotonic() + 60
+    while any(r["status"] in ("queued", "running") for s in sources for r in runs_of(client, s)):
+        assert time.monotonic() < deadline, "runs did not end"
+        time.sleep(0.2)
+    finals = [client.post(f"/v1/sources/{s}/sync/run").json()["id"] for s in sources]
+    while any(client.get(f"/v1/sync/runs/{r}").json()["status"] in ("queued", "running") for r in finals):
+        assert time.monotonic() < deadline, "the final runs did not end"
+        time.sleep(0.2)
+
+
 def runs_of(client, source_id: int) -> list[dict]:
     return client.get(f"/v1/sources/{source_id}/sync/runs", params={"limit": 500}).json()["items"]
 
@@ -45,16 +59,7 @@ def test_two_workers_never_overlap_runs_of_one_source(client, engine, settings, 
         time.sleep(SECONDS)
         arriving.set()
         feeder.join()
-        for source_id in sources:  # stop scheduling, let the last runs end, then one more for the last records
-            configure(client, source_id, "http_json", generic_params(api), schedule={"every_s": 1}, enabled=False)
-        deadline = time.monotonic() + 60
-        while any(r["status"] in ("queued", "running") for s in sources for r in runs_of(client, s)):
-            assert time.monotonic() < deadline, "runs did not end"
-            time.sleep(0.2)
-        finals = [client.post(f"/v1/sources/{s}/sync/run").json()["id"] for s in sources]
-        while any(client.get(f"/v1/sync/runs/{r}").json()["status"] in ("queued", "running") for r in finals):
-            assert time.monotonic() < deadline, "the final runs did not end"
-            time.sleep(0.2)
+        drain(client, api, sources)
     finally:
         for worker in workers:
             worker.send_signal(signal.SIGTERM)
