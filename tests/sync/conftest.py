@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from app.config import Settings
 from app.jobs.worker import WorkerContext, run_worker
 from app.sync.runner import run_next_sync, schedule_due_syncs
+from tests.conftest import ADMIN_KEY
 from tests.helpers import make_source
 from tests.support.api_server import ApiServer
 
@@ -19,6 +21,14 @@ ROOT = Path(__file__).resolve().parents[2]
 FAST = {"backoff_base_s": 0.01, "backoff_max_s": 0.05, "timeout_s": 5}
 GENERIC_FIELDS = {"id": "id", "case": "case.ref", "step": "step", "at": "meta.updated_at", "by": "meta.by"}
 GENERIC_MAPPING = {"case_id": "case", "activity": "step", "timestamp": "at", "resource": "by", "event_id": "id"}
+
+
+@pytest.fixture
+def settings(db_url, tmp_path) -> Settings:
+    """The tests' settings without the embedded worker: each test drives the sync jobs itself (in
+    this process through `ctx`, or in worker processes it starts), so runs happen when it says."""
+    return Settings(database_url=db_url, data_dir=tmp_path / "data", bootstrap_api_key=ADMIN_KEY,
+                    bootstrap_workspace="alpha", log_json=False, worker="none")
 
 
 @pytest.fixture
