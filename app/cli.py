@@ -1,4 +1,4 @@
-"""blueprint-miner: serve | migrate | keys create | ingest | demo."""
+"""blueprint-miner: serve | migrate | keys create | ingest | demo | sync run | sync status."""
 
 import contextlib
 import os
@@ -17,10 +17,12 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.config import get_settings
+from app.sync.cli import sync_cli
 
 cli = typer.Typer(help="Blueprint Miner: service blueprints mined from event logs.", no_args_is_help=True)
 keys = typer.Typer(help="API keys.", no_args_is_help=True)
 cli.add_typer(keys, name="keys")
+cli.add_typer(sync_cli, name="sync")
 console = Console(stderr=True)
 
 

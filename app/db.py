@@ -21,6 +21,7 @@ def import_models() -> None:
     from app.jobs import models as _jobs  # noqa: F401
     from app.sources import models as _sources  # noqa: F401
     from app.store import models as _store  # noqa: F401
+    from app.sync import models as _sync  # noqa: F401
 
 
 def _sqlite_pragmas(busy_timeout_s: float):

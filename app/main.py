@@ -21,6 +21,7 @@ from app.memory import tune_allocator
 from app.openapi import install_openapi
 from app.sources.endpoints import router as sources_router
 from app.store.service import ColumnarRefresher
+from app.sync.endpoints import router as sync_router
 
 
 def _embedded_worker(settings: Settings, engine, factory, cache: FeedCache) -> EmbeddedWorker:
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sources_router)
     app.include_router(ingest_router)
     app.include_router(blueprint_router)
+    app.include_router(sync_router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
