@@ -78,7 +78,7 @@ def get_feed(blueprint_id: BlueprintId, request: Request, session: SessionDep, p
     [from, to); a segment keeps cases with an event holding attribute=value. ETag / If-None-Match."""
     feed, etag = feeds.feed_for(session, cache, workspace_id=principal.workspace_id, blueprint_id=blueprint_id,
                                 window=(from_, to), segment=segment or [], models=models, data_dir=settings.data_dir)
-    feed, etag = feeds.with_model(feed, etag, models)
+    feed, etag = feeds.with_live_status(session, feed, etag, models)
     quoted = f'"{etag}"'
     if request.headers.get("if-none-match") in (quoted, etag, f"W/{quoted}"):
         return Response(status_code=304, headers={"ETag": quoted})
