@@ -9,6 +9,7 @@ commits nothing twice, and a restart from the committed watermark (less lookback
 only what the digests then recognise."""
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -143,18 +144,41 @@ def _pull(ctx: WorkerContext, claim: Claim, beat: leases.Heartbeat, progress: Pr
     units = get_connector(setup.kind).pull(setup.params, setup.credentials, setup.watermark,
                                            lookback_s=setup.lookback_s, known_checksums=setup.known,
                                            progress=progress)
-    on_stored = ctx.state.get("on_stored", lambda source_id: None)
+    refresh = _Refresh(ctx.state.get("on_stored", lambda source_id: None), claim.source_id)
     try:
         for unit in units:
             if ctx.stopping.is_set() or beat.lost.is_set():
                 return "stopped"
             if store_unit(ctx, claim, unit):
-                on_stored(claim.source_id)
+                refresh.changed()
             if ctx.stopping.is_set() or beat.lost.is_set():
                 return "stopped"
     finally:
         units.close()
+        refresh.now()  # before the run says succeeded: its first feed is then a read
     return "done"
+
+
+class _Refresh:
+    """What reads the source (its columnar copy, its blueprints' feeds) is brought up to date once
+    a run has stored its units, and every REFRESH_S while a long run goes on: not after every
+    unit, which would rewrite the copy and recompute the feeds hundreds of times in one run."""
+
+    REFRESH_S = 30.0
+
+    def __init__(self, on_stored, source_id: int) -> None:
+        self.on_stored, self.source_id = on_stored, source_id
+        self.pending, self.last = False, time.monotonic()
+
+    def changed(self) -> None:
+        self.pending = True
+        if time.monotonic() - self.last >= self.REFRESH_S:
+            self.now()
+
+    def now(self) -> None:
+        if self.pending:
+            self.on_stored(self.source_id)
+            self.pending, self.last = False, time.monotonic()
 
 
 def _end(ctx: WorkerContext, claim: Claim, *, status: str, error: str | None = None,

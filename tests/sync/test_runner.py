@@ -18,10 +18,13 @@ from tests.support.api_routes import BASE
 from tests.sync.conftest import configure, generic_params, run_now, synced_source
 
 
-def test_a_stop_between_units_queues_the_run_and_the_next_worker_resumes_it(client, ctx, engine, api):
+def test_a_stop_between_units_queues_the_run_and_the_next_worker_resumes_it(client, ctx, engine, api, monkeypatch):
+    from app.sync.runner import _Refresh
+
     api.data.generate_generic(200)
     source_id = make_source(client)
     configure(client, source_id, "http_json", generic_params(api, batch_records=50), {"bearer": "test-token"})
+    monkeypatch.setattr(_Refresh, "REFRESH_S", 0.0)  # the source brought up to date after every unit
     ctx.state["on_stored"] = lambda _: ctx.stopping.set()
     stopped = run_now(client, ctx, source_id)
     first_unit = stopped["events_ingested"]
@@ -60,7 +63,10 @@ def test_rows_the_mapping_cannot_read_fail_the_run_and_keep_the_watermark(client
     assert freshness["last_success_at"] is None and freshness["last_error"] == run["error"]
 
 
-def test_a_lost_lease_stops_the_run_before_its_next_unit(client, ctx, engine, api):
+def test_a_lost_lease_stops_the_run_before_its_next_unit(client, ctx, engine, api, monkeypatch):
+    from app.sync.runner import _Refresh
+
+    monkeypatch.setattr(_Refresh, "REFRESH_S", 0.0)  # the hook runs after every unit: it takes the lease away
     api.data.generate_generic(200)
     source_id = make_source(client)
     configure(client, source_id, "http_json", generic_params(api, batch_records=50), {"bearer": "test-token"})
