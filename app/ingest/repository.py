@@ -60,10 +60,13 @@ def delete_for_source(session: Session, *, source_id: int) -> None:
     session.execute(delete_rows(Upload).where(Upload.source_id == source_id))
 
 
+STORED = ("stored", "succeeded")  # committed events: "stored" while what reads them is brought up to date
+
+
 def upload_keys(session: Session, *, source_id: int) -> list[UploadKey]:
     """The source's stored uploads, as the columnar copy identifies them."""
     rows = session.execute(select(Upload.id, Upload.created_at, Upload.events_ingested)
-                           .where(Upload.source_id == source_id, Upload.status == "succeeded")
+                           .where(Upload.source_id == source_id, Upload.status.in_(STORED))
                            .order_by(Upload.id)).all()
     return [UploadKey(id=r[0], created=r[1].isoformat(), events=int(r[2])) for r in rows]
 

@@ -44,3 +44,26 @@ def test_a_queued_upload_that_fails_is_shown_failed(async_client):
     done = _wait(async_client, r.json()["id"])
     assert done["status"] == "failed" and "missing" in done["detail"]
     assert async_client.get(f"/v1/sources/{sid}/stats").json()["events"] == 0
+
+
+def test_the_first_feed_after_a_worker_run_upload_shows_its_events(client, app):
+    """The worker brings the copy and the blueprint's saved feed up to date before the upload
+    says succeeded: that first feed holds the new events, not the ones before."""
+    import time
+
+    from tests.helpers import make_source, upload
+
+    sid = make_source(client, name="late", mapping={"case_id": "c", "activity": "a", "timestamp": "t"})
+    assert upload(client, sid, b"c,a,t\n0,A,2024-01-01T00:00:00Z\n", name="first.csv").status_code == 201
+    bp = client.post("/v1/blueprints", json={"name": "late", "sources": [sid]}).json()["id"]
+    assert client.get(f"/v1/blueprints/{bp}/feed").json()["stats"]["events"] == 1
+    rows = "".join(f"{i},A,2024-01-01T00:00:{i % 60:02d}Z\n{i},B,2024-01-01T01:00:00Z\n" for i in range(1, 200_000))
+    r = upload(client, sid, ("c,a,t\n" + rows).encode(), name="big.csv")
+    assert r.status_code == 202, r.text
+    deadline = time.monotonic() + 120
+    while (status := client.get(f"/v1/uploads/{r.json()['id']}").json()["status"]) not in ("succeeded", "failed"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert status == "succeeded"
+    feed = client.get(f"/v1/blueprints/{bp}/feed").json()
+    assert feed["stats"]["events"] == 1 + 2 * 199_999 and feed["stats"]["cases"] == 200_000
