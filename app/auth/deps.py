@@ -23,6 +23,7 @@ def scoped(scope: str):
     return Depends(dependency)
 
 
+AnyPrincipal = Annotated[Principal, Depends(_principal)]
 ReadPrincipal = Annotated[Principal, scoped("read")]
 IngestPrincipal = Annotated[Principal, scoped("ingest")]
 AdminPrincipal = Annotated[Principal, scoped("admin")]
