@@ -43,6 +43,16 @@ def _inflate_beginning(path: Path) -> Path:
     return out
 
 
+def bytes_per_row(path: Path, fmt: str) -> float | None:
+    """The mean length of a line (CSV and JSON lines: a row), to estimate a whole file's rows from its size."""
+    if fmt not in ("csv", "jsonl"):
+        return None
+    with open(path, "rb") as f:
+        data = f.read(MAX_INFLATED)
+    lines = data.count(b"\n") or 1
+    return len(data) / lines
+
+
 def _whole_records(path: Path, fmt: str) -> None:
     """Cut the beginning of a file after its last whole record (in place)."""
     data = path.read_bytes()
@@ -68,7 +78,7 @@ def _iso(micros) -> str | None:
 
 
 def _first_batch(path: Path, filename: str, *, options, partial: bool, settings: Settings,
-                 rows: int) -> tuple[str, RawBatch, list[Path]]:
+                 rows: int) -> tuple[str, RawBatch, list[Path], float | None]:
     made: list[Path] = []
     if partial and is_gzip(path):
         path = _inflate_beginning(path)
@@ -81,11 +91,12 @@ def _first_batch(path: Path, filename: str, *, options, partial: bool, settings:
         if fmt in WHOLE_ONLY:
             raise InvalidInput(f"a {fmt} file is read from its end as well: send the whole file to preview it")
         _whole_records(readable, fmt)
+    per_row = bytes_per_row(readable, fmt)
     small = settings.model_copy(update={"insert_chunk_rows": max(rows, 1000)})
     batch = next(iter(read_batches(readable, fmt, options=options, settings=small)), None)
     if batch is None or batch.frame is None:
         raise InvalidInput("the file holds no rows to preview")
-    return fmt, batch, made
+    return fmt, batch, made, per_row
 
 
 def _head(batch: RawBatch, rows: int) -> RawBatch:
@@ -118,13 +129,13 @@ def preview_file(path: Path, filename: str, *, options, partial: bool, rows: int
     """The preview of a spooled file (removed afterwards, with anything made from it)."""
     made: list[Path] = [path]
     try:
-        fmt, batch, extra = _first_batch(path, filename, options=options, partial=partial, settings=settings,
+        fmt, batch, extra, per_row = _first_batch(path, filename, options=options, partial=partial, settings=settings,
                                          rows=rows)
         made += extra
         head = _head(batch, rows)
         columns = list(head.frame.columns)
         values = head.frame.astype(object).to_numpy().tolist()
-        out = {"format": fmt, "partial": partial, "columns": columns,
+        out = {"format": fmt, "partial": partial, "columns": columns, "bytes_per_row": per_row,
                "rows": [{"row": int(r), "values": [_text(v) for v in vals]} for r, vals in zip(head.rows, values,
                                                                                               strict=True)],
                "rejected": head.errors, "suggested_mapping": guess_mapping(columns)}

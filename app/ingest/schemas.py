@@ -141,6 +141,8 @@ class PreviewOut(BaseModel):
     format: str
     partial: bool
     columns: list[str]
+    bytes_per_row: float | None = Field(description="CSV and JSON lines: the mean line length of what was sent "
+                                                    "(of the inflated text), to estimate a file's rows from its size")
     rows: list[PreviewRow]
     rejected: list[RowError] = Field(description="rows the parser could not read (wrong number of fields...)")
     suggested_mapping: dict[str, str] = Field(description="the likeliest column of each canonical field")

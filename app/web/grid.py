@@ -36,6 +36,7 @@ class Grid:
     groups: list[Group]
     depth: dict[str, int]  # per lane: the deepest stack (at least 1)
     columns: int
+    occupied: frozenset[str]  # the lanes with a shown step
 
 
 def _order(step: dict) -> tuple:
@@ -83,4 +84,5 @@ def place_steps(steps: list[dict], phases: list[dict]) -> Grid:
                 cells[step["id"]] = Cell(column=column, slot=slot)
                 depth[step["lane"]] = max(depth[step["lane"]], slot + 1)
             column += 1
-    return Grid(cells=cells, groups=groups, depth=depth, columns=column)
+    return Grid(cells=cells, groups=groups, depth=depth, columns=column,
+                occupied=frozenset(s["lane"] for s in steps))

@@ -14,7 +14,7 @@ MARGIN, TITLE_H, HEADER_H, LABEL_W = 24, 64, 72, 176
 COLUMN_W, GROUP_PAD = cards.CARD_W + 44, 16
 LANE_PAD, STACK_GAP = 22, 12
 EVIDENCE_H, EVIDENCE_GAP, EVIDENCE_MAX = 22, 6, 3
-LEGEND_H, MIN_WIDTH = 56, 960
+LEGEND_H, MIN_WIDTH, EMPTY_LANE_H = 56, 960, 64
 BAND_NAMES = {"evidence": "Physical evidence", "customer": "Customer actions", "frontstage": "Frontstage",
               "backstage": "Backstage", "support": "Support processes"}
 BAND_CAPTIONS = {"evidence": "what the customer sees or gets", "customer": "what the customer does",
@@ -81,10 +81,12 @@ def _bands(grid: Grid, evidence_rows: dict, top: float, width: float) -> list[Ba
     heights = {"evidence": 2 * LANE_PAD + deepest * EVIDENCE_H + (deepest - 1) * EVIDENCE_GAP}
     for lane in LANE_IDS:
         depth = grid.depth[lane]
-        heights[lane] = 2 * LANE_PAD + depth * cards.CARD_H + (depth - 1) * STACK_GAP
+        heights[lane] = (2 * LANE_PAD + depth * cards.CARD_H + (depth - 1) * STACK_GAP if lane in grid.occupied
+                         else EMPTY_LANE_H)
     bands, y = [], top
     for band in ("evidence", *LANE_IDS):
-        bands.append(Band(id=band, name=BAND_NAMES[band], caption=BAND_CAPTIONS[band],
+        caption = BAND_CAPTIONS[band] if band == "evidence" or band in grid.occupied else "no step shown in this lane"
+        bands.append(Band(id=band, name=BAND_NAMES[band], caption=caption,
                           box=Box(MARGIN, y, width - MARGIN, heights[band])))
         y += heights[band]
     return bands

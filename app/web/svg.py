@@ -118,12 +118,12 @@ def _steps(svg, layout: Layout, theme: dict) -> None:
         y = step.box.y + TEXT_PAD + TITLE_SIZE
         for line in step.title:
             _el(g, "text", line, x=step.box.x + TEXT_PAD, y=y, fill=theme["text"], font_size=TITLE_SIZE,
-                font_weight="bold")
+                font_weight="bold", class_="name")
             y += TITLE_LEADING
         y += 3
         for i, line in enumerate(step.figures):
             slower = step.status == "slower" and line.startswith("assumed")
-            _el(g, "text", line, x=step.box.x + TEXT_PAD, y=y, font_size=FIGURE_SIZE,
+            _el(g, "text", line, x=step.box.x + TEXT_PAD, y=y, font_size=FIGURE_SIZE, class_="figure",
                 fill=theme["status"]["slower"] if slower else (theme["text"] if i == 0 else theme["muted"]))
             y += FIGURE_LEADING
 
