@@ -62,12 +62,15 @@ def artifacts() -> Path:
 
 
 def sign_in(page, url: str, key: str, *, ready: bool = True) -> None:
-    """Open `url`, give the key on the sign-in form, wait until the page has loaded its data."""
+    """Open `url`, give the key on the sign-in form if the tab keeps none yet, wait until the page has loaded its data (or said
+    why it could not)."""
     page.goto(url)
-    page.fill("#key", key)
-    page.press("#key", "Enter")
+    page.wait_for_selector("body[data-ready], #signin:not([hidden])", state="attached", timeout=60_000)
+    if page.locator("#signin:not([hidden])").count():  # no key kept in this tab's session yet
+        page.fill("#key", key)
+        page.press("#key", "Enter")
     if ready:
-        page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+        page.wait_for_selector("body[data-ready]", state="attached", timeout=60_000)
 
 
 def api(server, key: str = ADMIN):

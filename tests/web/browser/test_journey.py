@@ -121,3 +121,32 @@ def test_a_step_and_a_flow_show_their_figures_and_comparison(page, server, helpd
     details.locator(".flow-list button").first.click()
     assert "→" in details.locator("h2").inner_text()
     assert "waiting" in details.inner_text()
+
+
+def test_the_exports_draw_the_pages_picture(page, server, helpdesk):
+    import io
+
+    from lxml import etree
+    from PIL import Image
+
+    bp = helpdesk["blueprint"]
+    sign_in(page, f"{server.url}/blueprints/{bp}", ADMIN)
+    drawn = read_picture(page)
+    with api(server) as client:
+        svg = client.get(f"/v1/blueprints/{bp}/svg")
+        png = client.get(f"/v1/blueprints/{bp}/png")
+    root = etree.fromstring(svg.content)
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    exported = root.findall(".//svg:g[@class='step']", ns)
+    assert [g.get("id") for g in exported] == [s["id"] for s in drawn["steps"]]
+    for g, card in zip(exported, drawn["steps"], strict=True):
+        rect = g.find("svg:rect", ns)
+        assert (float(rect.get("x")), float(rect.get("y"))) == pytest.approx((card["box"]["x"], card["box"]["y"]), abs=0.1)
+        assert [t.text for t in g.findall("svg:text[@class='figure']", ns)] == card["figures"]
+    assert [g.get("id") for g in root.findall(".//svg:g[@class='flow']", ns)] == drawn["flows"]
+    image = Image.open(io.BytesIO(png.content))
+    assert image.format == "PNG"
+    width, height = float(root.get("width")), float(root.get("height"))
+    assert image.size == (round(width), round(height))
+    assert image.size[0] / image.size[1] == pytest.approx(width / height, rel=0.002)

@@ -61,6 +61,7 @@ async function run(answer, init) {
     await init(answer);
   } catch (error) {
     say(describe(error), "error");
+    document.body.dataset.ready = "error";
     throw error;
   }
 }
@@ -92,7 +93,10 @@ export async function start(init) {
     try {
       return await run(await api("/v1/me"), init);
     } catch (error) {
-      if (!(error instanceof ApiError) || error.status !== 401) return say(describe(error), "error");
+      if (!(error instanceof ApiError) || error.status !== 401) {
+        document.body.dataset.ready = "error";
+        return say(describe(error), "error");
+      }
       forgetKey();
     }
   }
