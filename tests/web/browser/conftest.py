@@ -62,8 +62,8 @@ def artifacts() -> Path:
 
 
 def sign_in(page, url: str, key: str, *, ready: bool = True) -> None:
-    """Open `url`, give the key on the sign-in form if the tab keeps none yet, wait until the page has loaded its data (or said
-    why it could not)."""
+    """Open `url`, give the key on the sign-in form if the tab keeps none yet, and wait until the page
+    has loaded its data (or said why it could not)."""
     page.goto(url)
     page.wait_for_selector("body[data-ready], #signin:not([hidden])", state="attached", timeout=60_000)
     if page.locator("#signin:not([hidden])").count():  # no key kept in this tab's session yet

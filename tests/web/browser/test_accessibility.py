@@ -20,7 +20,8 @@ def serious(page) -> list[str]:
     return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}" for v in found]
 
 
-@pytest.mark.parametrize("path", ["/blueprints/{id}", "/upload", "/blueprints/{id}/lanes", "/", "/blueprints/{id}/edit"])
+@pytest.mark.parametrize("path", ["/blueprints/{id}", "/upload", "/blueprints/{id}/lanes", "/",
+                                  "/blueprints/{id}/edit"])
 def test_axe_finds_no_serious_violation(page, server, owned, path, artifacts):
     sign_in(page, server.url + path.format(id=owned["blueprint"]), ADMIN)
     if path == "/blueprints/{id}":

@@ -3,10 +3,10 @@ accept suggested lane rules, open the blueprint; every figure on it equals the f
 
 import pytest
 
+from app.web.format import duration, wrap
 from tests.conftest import SAMPLES
 from tests.web.browser.conftest import ADMIN, api, sign_in
 from tests.web.browser.pictures import counts_of, read_picture
-from app.web.format import duration, wrap
 
 HELPDESK = SAMPLES / "helpdesk.csv"
 MAPPING = {"#map-case_id": "Case ID", "#map-activity-0": "Activity", "#map-timestamp": "Complete Timestamp",
@@ -74,7 +74,8 @@ def test_upload_lanes_and_blueprint_show_the_feeds_figures(page, server, helpdes
         suggested = client.get(f"/v1/blueprints/{bp}/lanes/suggest").json()
     # The helpdesk's suggestion is its default lane alone: ticketing staff deal with the customer.
     assert suggested["rules"] == [] and definition["lanes"]["default"] == suggested["default"]["lane"] == "frontstage"
-    assert [(r["lane"], r["match"]["activity"]) for r in definition["lanes"]["rules"]] == [("customer", "Insert ticket")]
+    rules = definition["lanes"]["rules"]
+    assert [(r["lane"], r["match"]["activity"]) for r in rules] == [("customer", "Insert ticket")]
     sign_in(page, f"{server.url}/blueprints/{bp}", ADMIN)
     page.screenshot(path=artifacts / "blueprint.png")
     drawn = read_picture(page)
@@ -82,7 +83,8 @@ def test_upload_lanes_and_blueprint_show_the_feeds_figures(page, server, helpdes
     bands = {b["id"]: b["box"] for b in drawn["bands"]}
     assert [(line["id"], line["name"]) for line in drawn["lines"]] == [(x["id"], x["name"]) for x in feed["lines"]]
     for line, (above, below) in zip(drawn["lines"], [x["between"] for x in feed["lines"]], strict=True):
-        assert line["y"] == pytest.approx(bands[above]["y"] + bands[above]["height"]) == pytest.approx(bands[below]["y"])
+        bottom = bands[above]["y"] + bands[above]["height"]
+        assert line["y"] == pytest.approx(bottom) == pytest.approx(bands[below]["y"])
     phases = {p["id"]: p["lines"] for p in drawn["phases"]}
     for phase in feed["phases"]:
         elapsed = phase["elapsed"]
@@ -142,7 +144,8 @@ def test_the_exports_draw_the_pages_picture(page, server, helpdesk):
     assert [g.get("id") for g in exported] == [s["id"] for s in drawn["steps"]]
     for g, card in zip(exported, drawn["steps"], strict=True):
         rect = g.find("svg:rect", ns)
-        assert (float(rect.get("x")), float(rect.get("y"))) == pytest.approx((card["box"]["x"], card["box"]["y"]), abs=0.1)
+        at = (float(rect.get("x")), float(rect.get("y")))
+        assert at == pytest.approx((card["box"]["x"], card["box"]["y"]), abs=0.1)
         assert [t.text for t in g.findall("svg:text[@class='figure']", ns)] == card["figures"]
     assert [g.get("id") for g in root.findall(".//svg:g[@class='flow']", ns)] == drawn["flows"]
     image = Image.open(io.BytesIO(png.content))
