@@ -105,8 +105,8 @@ def test_who_am_i(app, client):
 
 
 def test_a_preview_shows_the_first_rows_a_guessed_mapping_and_stores_nothing(client, engine, settings):
-    r = client.post("/v1/uploads/preview", params={"rows": 3}, files={"file": ("helpdesk.csv",
-                                                                               (SAMPLES / "helpdesk.csv").read_bytes())})
+    log = (SAMPLES / "helpdesk.csv").read_bytes()
+    r = client.post("/v1/uploads/preview", params={"rows": 3}, files={"file": ("helpdesk.csv", log)})
     body = r.json()
     assert body["format"] == "csv" and body["columns"][:4] == ["Case ID", "Activity", "Resource", "Complete Timestamp"]
     assert body["rows"][0] == {"row": 1, "values": ["Case 1", "Assign seriousness", "Value 1", "2012-10-09 14:50:17",
