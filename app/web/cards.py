@@ -3,7 +3,8 @@
 from app.web.format import clip, count, duration, share, signed_share, wrap
 from app.web.shapes import Box, Phase, Step
 
-CARD_W, CARD_H = 188, 118
+CARD_W, CARD_H = 188, 118  # the tallest card: a name on two lines and five figure lines
+TEXT_PAD, TITLE_LEADING, FIGURE_LEADING, MIN_CARD_H = 10, 15, 14, 64
 TITLE_CHARS, FIGURE_CHARS, HEADER_CHARS = 22, 28, 30
 STATUS_WORDS = {"slower": "slower", "faster": "faster", "as_assumed": "as assumed", "not_observed": "not observed"}
 MEASURE_WORDS = {"service": "service", "waiting": "wait", "lead": "lead", "elapsed": "elapsed"}
@@ -23,10 +24,19 @@ def _counts(step: dict) -> str:
 def _assumed(comparison: dict | None) -> str | None:
     if comparison is None:
         return None
-    status = STATUS_WORDS[comparison["status"]]
-    if comparison["status"] in ("slower", "faster") and comparison["delta_ratio"] is not None:
-        status += f" {signed_share(comparison['delta_ratio'])}"
-    return f"assumed {duration(comparison['assumed_s'])} · {status}"
+    return f"assumed {duration(comparison['assumed_s'])} · {_verdict(comparison)}"
+
+
+def _verdict(comparison: dict) -> str:
+    """slower +52%, slower ×3.1 (three times the assumed), faster -33%, much faster, as assumed, not observed."""
+    status, ratio = comparison["status"], comparison["delta_ratio"]
+    if ratio is None or status not in ("slower", "faster"):
+        return STATUS_WORDS[status]
+    if status == "slower" and ratio >= 1:
+        return f"slower ×{1 + ratio:.1f}"
+    if status == "faster" and ratio <= -0.9:
+        return "much faster"
+    return f"{STATUS_WORDS[status]} {signed_share(ratio)}"
 
 
 def assumed_detail(comparison: dict) -> str:
@@ -48,6 +58,12 @@ def step_figures(step: dict) -> list[str]:
     if assumed := _assumed(step["assumed"]):
         lines.append(assumed)
     return [clip(line, FIGURE_CHARS) for line in lines]
+
+
+def card_height(step: dict) -> float:
+    """The height a step's card needs for its name and figures (cards of one lane take the tallest)."""
+    lines = len(wrap(step["activity"], TITLE_CHARS, 2))
+    return max(MIN_CARD_H, 2 * TEXT_PAD + lines * TITLE_LEADING + 3 + len(step_figures(step)) * FIGURE_LEADING)
 
 
 def step_card(step: dict, box: Box, phase: str) -> Step:

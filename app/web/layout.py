@@ -31,9 +31,10 @@ def layout_blueprint(feed: dict, *, step_share: float | None = None, flow_share:
     xs = _column_xs(grid)
     evidence_rows = _evidence_rows(shown.steps, grid)
     top = MARGIN + TITLE_H + HEADER_H
-    bands = _bands(grid, evidence_rows, top, width=MARGIN + LABEL_W + _groups_width(grid))
+    tall = _card_heights(shown.steps)
+    bands = _bands(grid, evidence_rows, top, width=MARGIN + LABEL_W + _groups_width(grid), tall=tall)
     lane_y = {b.id: b.box.y for b in bands}
-    steps = [cards.step_card(s, _card_box(s, grid, xs, lane_y), _phase_key(s, grid)) for s in shown.steps]
+    steps = [cards.step_card(s, _card_box(s, grid, xs, lane_y, tall), _phase_key(s, grid)) for s in shown.steps]
     boxes = {s.id: s.box for s in steps}
     lines = _lines(bands, feed)
     flows = _flows(shown, grid, boxes, {line.id: line.y for line in lines})
@@ -76,12 +77,20 @@ def _evidence_rows(steps: list[dict], grid: Grid) -> dict[int, list[tuple[dict, 
     return rows
 
 
-def _bands(grid: Grid, evidence_rows: dict, top: float, width: float) -> list[Band]:
+def _card_heights(steps: list[dict]) -> dict[str, float]:
+    """Per lane, the height of its cards: the tallest any of its cards needs."""
+    tall = dict.fromkeys(LANE_IDS, float(cards.MIN_CARD_H))
+    for step in steps:
+        tall[step["lane"]] = max(tall[step["lane"]], cards.card_height(step))
+    return tall
+
+
+def _bands(grid: Grid, evidence_rows: dict, top: float, width: float, tall: dict[str, float]) -> list[Band]:
     deepest = min(max((len(v) for v in evidence_rows.values()), default=1), EVIDENCE_MAX)
     heights = {"evidence": 2 * LANE_PAD + deepest * EVIDENCE_H + (deepest - 1) * EVIDENCE_GAP}
     for lane in LANE_IDS:
         depth = grid.depth[lane]
-        heights[lane] = (2 * LANE_PAD + depth * cards.CARD_H + (depth - 1) * STACK_GAP if lane in grid.occupied
+        heights[lane] = (2 * LANE_PAD + depth * tall[lane] + (depth - 1) * STACK_GAP if lane in grid.occupied
                          else EMPTY_LANE_H)
     bands, y = [], top
     for band in ("evidence", *LANE_IDS):
@@ -92,10 +101,10 @@ def _bands(grid: Grid, evidence_rows: dict, top: float, width: float) -> list[Ba
     return bands
 
 
-def _card_box(step: dict, grid: Grid, xs: list[float], lane_y: dict[str, float]) -> Box:
-    cell = grid.cells[step["id"]]
-    y = lane_y[step["lane"]] + LANE_PAD + cell.slot * (cards.CARD_H + STACK_GAP)
-    return Box(round(xs[cell.column], 1), round(y, 1), cards.CARD_W, cards.CARD_H)
+def _card_box(step: dict, grid: Grid, xs: list[float], lane_y: dict[str, float], tall: dict[str, float]) -> Box:
+    cell, height = grid.cells[step["id"]], tall[step["lane"]]
+    y = lane_y[step["lane"]] + LANE_PAD + cell.slot * (height + STACK_GAP)
+    return Box(round(xs[cell.column], 1), round(y, 1), cards.CARD_W, height)
 
 
 def _lines(bands: list[Band], feed: dict) -> list[Line]:

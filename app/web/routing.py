@@ -14,6 +14,7 @@ from app.web.shapes import Box, Flow, Label
 SAMPLES = 48
 LABEL_H, LABEL_CHAR_W, LABEL_PAD = 16, 6.4, 8
 MIN_WIDTH, MAX_EXTRA_WIDTH = 1.2, 4.8
+BACKWARD_WIDTH = 0.6
 WORST_MIN_SHARE = 0.05  # of the most frequent flow across the line: rarer ones are never called slowest
 
 Point = tuple[float, float]
@@ -146,8 +147,10 @@ def route_flows(flows: list[dict], ends: dict[str, Ends], line_y: dict[str, floa
         if found is not None:
             wanted.append((flow, found[0], found[1], bool(worst_at)))
     labels = place_labels(wanted, cards)
+    # Loops back are drawn thinner: they matter, but should not hide the way forward.
     return [Flow(id=f["id"], source_step=f["source_step"], target_step=f["target_step"],
-                 path=path_data(curves[f["id"]][0]), width=stroke_width(f["cases"], most),
+                 path=path_data(curves[f["id"]][0]),
+                 width=round(stroke_width(f["cases"], most) * (BACKWARD_WIDTH if curves[f["id"]][1] else 1), 2),
                  backward=curves[f["id"]][1], crosses=list(f["crosses"]),
                  worst_at=[line for line, fid in worst.items() if fid == f["id"]], label=labels.get(f["id"]),
                  tooltip=tooltip(f)) for f in flows]

@@ -75,8 +75,9 @@ def _flows(svg, layout: Layout, theme: dict) -> None:
             colour, marker = theme["worst"], "arrow-worst"
         elif flow.backward:
             colour, marker = theme["flow_backward"], "arrow-backward"
-        _el(g, "path", d=flow.path, stroke=colour, stroke_width=flow.width, stroke_opacity=0.75,
-            stroke_dasharray="6 4" if flow.backward else None, marker_end=f"url(#{marker})")
+        _el(g, "path", d=flow.path, stroke=colour, stroke_width=flow.width,
+            stroke_opacity=0.55 if flow.backward else 0.75, stroke_dasharray="6 4" if flow.backward else None,
+            marker_end=f"url(#{marker})")
 
 
 def _labels(svg, layout: Layout, theme: dict) -> None:

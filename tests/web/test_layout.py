@@ -44,12 +44,12 @@ def test_cards_and_headers_carry_the_feeds_figures():
     layout = layout_blueprint(journey())
     card = next(c for c in layout.steps if c.activity == "Send confirmation")
     assert card.figures == ["100 events · 100 cases", "wait 1 h · p90 2 h", "service 2 min · p90 4 min",
-                            "assumed 1 min · slower +100%"]
+                            "assumed 1 min · slower ×2.0"]
     assert card.status == "slower"
     pick = next(c for c in layout.steps if c.activity == "Pick items")
     assert "rework in 12% of cases" in pick.figures
     order = layout.phases[0]
-    assert order.lines == ["Order", "median 2 h · p90 4 h", "assumed 1 h · slower +100%"] and order.status == "slower"
+    assert order.lines == ["Order", "median 2 h · p90 4 h", "assumed 1 h · slower ×2.0"] and order.status == "slower"
     assert layout.phases[1].lines[2] == "no assumed duration"
 
 

@@ -2,7 +2,7 @@
 // reload it, the side panel, and selection by mouse or keyboard.
 
 import {api, download, query} from "./api.js";
-import {byId, h, put} from "./dom.js";
+import {byId, h, put, s} from "./dom.js";
 import {drawLayout} from "./draw.js";
 import {insightsOf, namesFlow, namesStep} from "./insights.js";
 import * as panel from "./panel.js";
@@ -71,6 +71,31 @@ function draw() {
   applyZoom();
   svg.addEventListener("click", onClick);
   svg.addEventListener("keydown", onKey);
+  drawLaneKey();
+}
+
+// The lane names stay in view while the picture scrolls sideways: a copy of the bands' heads, moved
+// with the picture's vertical scroll (an SVG transform attribute, no inline style).
+function drawLaneKey() {
+  const key = byId("lane-key"), layout = state.layout, theme = layout.theme;
+  const width = 176;
+  put(key, s("g", {id: "lane-key-bands"}, layout.bands.map((band) => s("g", {},
+    s("rect", {x: 0, y: band.box.y, width, height: band.box.height, fill: theme.band[band.id], "fill-opacity": 0.95}),
+    s("text", {x: 12, y: band.box.y + 24, fill: theme.band_text, "font-size": 13, "font-weight": "bold",
+      "font-family": theme.font}, band.name))),
+  layout.lines.map((line) => s("line", {x1: 0, x2: width, y1: line.y, y2: line.y, stroke: theme.line,
+    "stroke-dasharray": "8 5"}))));
+  placeLaneKey();
+}
+
+function placeLaneKey() {
+  const key = byId("lane-key"), canvas = byId("canvas");
+  if (!state.layout) return;
+  key.toggleAttribute("hidden", canvas.scrollLeft < 24 * state.zoom);  // an SVG element has no .hidden
+  key.setAttribute("width", String(Math.round(176 * state.zoom)));
+  key.setAttribute("height", String(canvas.clientHeight));
+  byId("lane-key-bands")?.setAttribute("transform",
+    `translate(0 ${-canvas.scrollTop}) scale(${state.zoom})`);
 }
 
 function applyZoom() {
@@ -79,6 +104,7 @@ function applyZoom() {
   svg.setAttribute("width", String(Math.round(state.layout.width * state.zoom)));
   svg.setAttribute("height", String(Math.round(state.layout.height * state.zoom)));
   put(byId("zoom-level"), `${Math.round(state.zoom * 100)}%`);
+  placeLaneKey();
 }
 
 function zoomBy(factor) {
@@ -88,13 +114,26 @@ function zoomBy(factor) {
 
 function fitHeight() {
   const room = byId("canvas").clientHeight - 4;
-  state.zoom = Math.min(1, Math.max(0.55, room / state.layout.height));
+  state.zoom = Math.min(1, Math.max(0.7, room / state.layout.height));
   applyZoom();
 }
 
 function fitWidth() {
   state.zoom = Math.min(1, byId("canvas").clientWidth / state.layout.width);
   applyZoom();
+}
+
+function phaseNav(layout) {
+  put(byId("phase-nav"), h("span", {class: "muted"}, "Go to phase:"), layout.phases.map((phase) => h("button", {
+    type: "button", class: phase.status === "slower" ? "phase-go slower" : "phase-go",
+    title: phase.tooltip, onclick: () => goToPhase(phase)}, phase.name,
+  phase.status === "slower" ? " (slower than assumed)" : "")));
+}
+
+function goToPhase(phase) {
+  byId("canvas").scrollLeft = Math.max(0, (phase.header.x - 180) * state.zoom);
+  const first = state.layout.steps.find((step) => step.phase === phase.id);
+  if (first) document.getElementById(first.id).focus({preventScroll: true});
 }
 
 function target(event) {
@@ -201,6 +240,7 @@ async function load({feedToo = true} = {}) {
   const first = !byId("picture");
   draw();
   if (first) fitHeight();
+  phaseNav(layout);
   side(feed);
   clearSelection();
   say(`${layout.steps.length} steps and ${layout.flows.length} flows shown.`);
@@ -233,6 +273,7 @@ function wire() {
     remember();
     load({feedToo: false}).catch((error) => say(describe(error), "error"));
   });
+  byId("canvas").addEventListener("scroll", placeLaneKey, {passive: true});
   byId("zoom-in").addEventListener("click", () => zoomBy(1.25));
   byId("zoom-out").addEventListener("click", () => zoomBy(0.8));
   byId("zoom-fit").addEventListener("click", fitWidth);

@@ -76,7 +76,7 @@ function flows(layout, theme) {
     else if (flow.backward) [colour, marker] = [theme.flow_backward, "arrow-backward"];
     group.append(s("g", {class: "flow", id: flow.id, tabindex: -1, "data-kind": "flow"},
       s("title", {}, flow.tooltip),
-      s("path", {d: flow.path, stroke: colour, "stroke-width": num(flow.width), "stroke-opacity": 0.75,
+      s("path", {d: flow.path, stroke: colour, "stroke-width": num(flow.width), "stroke-opacity": flow.backward ? 0.55 : 0.75,
         "stroke-dasharray": flow.backward ? "6 4" : null, "marker-end": `url(#${marker})`}),
       s("path", {class: "hit", d: flow.path, stroke: "transparent", "stroke-width": 12})));
   }
