@@ -195,6 +195,8 @@ class PostgresEventWriter:
         self._failure: BaseException | None = None
         self._repeats = _Repeats()
 
+    RUN_ROWS = 500_000
+
     def add(self, batch: pa.Table) -> None:
         if self._failure is not None:
             raise self._failure
@@ -215,12 +217,26 @@ class PostgresEventWriter:
                     # Nothing stored for the source yet, so nothing to look up between chunks: one
                     # COPY for the whole upload, which the server works through while we parse.
                     with cur.copy(_COPY_EVENTS) as copy:
-                        while (batch := self._queue.get()) is not None:
-                            self._write(copy, batch)
+                        for run in self._runs():
+                            self._write(copy, run)
         except BaseException as exc:  # re-raised in the job's thread
             self._failure = exc
             while self._queue.get() is not None:
                 pass
+
+    def _runs(self):
+        """The queued chunks gathered into runs of at least RUN_ROWS rows, each then sent sorted by
+        digest: the primary key's B-tree takes rows in its own order far more cheaply (1M rows,
+        measured: the server's CPU 5.9 s in sorted runs of 100,000, 3.1 s in runs of 500,000)."""
+        pending, rows = [], 0
+        while (batch := self._queue.get()) is not None:
+            pending.append(batch)
+            rows += batch.num_rows
+            if rows >= self.RUN_ROWS:
+                yield pa.concat_tables(pending)
+                pending, rows = [], 0
+        if pending:
+            yield pa.concat_tables(pending)
 
     def _begin(self, cur) -> bool:
         src = self.ids[1]
@@ -230,6 +246,12 @@ class PostgresEventWriter:
         if had_events:
             cur.execute("CREATE TEMP TABLE IF NOT EXISTS digests (hash_hi bigint, hash_lo bigint, i integer) "
                         "ON COMMIT DROP")
+            # Look the chunk's digests up in the primary key one by one: the planner's hash join
+            # reads every event of the source per chunk, which grows with the source (50,000
+            # digests against 4M events: 1.1-1.4 s hashed, 0.26-0.30 s probed). Sync runs store
+            # many small chunks into large sources; the transaction's other joins are digest look-ups too.
+            cur.execute("SET LOCAL enable_hashjoin = off")
+            cur.execute("SET LOCAL enable_mergejoin = off")
         return had_events
 
     def _copy(self, cur, batch: pa.Table, had_events: bool) -> None:
