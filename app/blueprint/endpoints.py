@@ -124,8 +124,8 @@ def suggest_lanes(blueprint_id: BlueprintId, request: Request, session: SessionD
                                                data_dir=request.app.state.settings.data_dir)
 
 
-@router.post("/v1/blueprints/{blueprint_id}/lanes/dry-run", response_model=DryRunOut)
-def dry_run_lanes(blueprint_id: int, rules: LaneRules, session: SessionDep, principal: ReadPrincipal,
+@router.post("/v1/blueprints/{blueprint_id}/lanes/dry-run", response_model=DryRunOut, responses=SEGMENT_REFUSED)
+def dry_run_lanes(blueprint_id: BlueprintId, rules: LaneRules, session: SessionDep, principal: ReadPrincipal,
                   settings: SettingsDep):
     """What lane rules (the body, shaped like a blueprint's `lanes`) would do to the blueprint's events, without
     saving them: per rule in order (first match wins) the events, cases and activities it takes, then what goes

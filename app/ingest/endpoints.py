@@ -49,7 +49,7 @@ async def upload_file(source_id: SourceId, request: Request, session: SessionDep
     return JSONResponse(_out(upload, runner), status_code=201 if finished else 202)
 
 
-@router.post("/v1/uploads/preview", response_model=PreviewOut, openapi_extra=MULTIPART)
+@router.post("/v1/uploads/preview", response_model=PreviewOut, openapi_extra=MULTIPART, responses=FILE_REFUSED)
 async def preview_upload(request: Request, principal: IngestPrincipal, options: Annotated[PreviewOptions, Query()]):
     """A file's first rows (multipart field `file`; up to 64 MB, or send its beginning with partial=true),
     its columns, a guessed mapping, and with `mapping` (JSON) the canonical events and errors of those rows.

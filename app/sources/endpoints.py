@@ -54,7 +54,7 @@ def source_stats(source_id: SourceId, session: SessionDep, principal: ReadPrinci
 
 
 @router.get("/{source_id}/attributes", response_model=list[str])
-def source_attributes(source_id: int, session: SessionDep, principal: ReadPrincipal):
+def source_attributes(source_id: SourceId, session: SessionDep, principal: ReadPrincipal):
     """The attribute names found on a sample of the source's events, sorted (for correlation keys, lane rules
     and segments)."""
     return service.source_attributes(session, workspace_id=principal.workspace_id, source_id=source_id)

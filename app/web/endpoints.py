@@ -1,23 +1,25 @@
 """/v1/blueprints/{id}/layout, /svg, /png: the blueprint's picture, from its feed, for any client."""
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.auth.deps import ReadPrincipal
+from app.blueprint.endpoints import SEGMENT_REFUSED
 from app.db import SessionDep
 from app.deps import FeedCacheDep, ModelStoreDep, SettingsDep
+from app.params import DATE_TIME_TEXT, BlueprintId, UtcDateTime
 from app.web import service
 from app.web.service import PictureQuery
 
 router = APIRouter(tags=["blueprint pictures"])
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+NOT_MODIFIED = {304: {"description": "Not modified (If-None-Match named the current ETag)"}}
 
 
-def picture_query(from_: Annotated[datetime | None, Query(alias="from")] = None,
-                  to: Annotated[datetime | None, Query()] = None,
+def picture_query(from_: Annotated[UtcDateTime | None, Query(alias="from", description=DATE_TIME_TEXT)] = None,
+                  to: Annotated[UtcDateTime | None, Query(description=DATE_TIME_TEXT)] = None,
                   segment: Annotated[list[str] | None, Query(description="attribute=value; repeatable")] = None,
                   min_step_share: Annotated[float | None, Query(
                       ge=0, le=1, description="show the steps in at least this share of the cases; default: the "
@@ -46,8 +48,10 @@ def _not_modified(request: Request, etag: str) -> Response | None:
     return None
 
 
-@router.get("/v1/blueprints/{blueprint_id}/layout")
-def get_layout(blueprint_id: int, request: Request, session: SessionDep, principal: ReadPrincipal,
+@router.get("/v1/blueprints/{blueprint_id}/layout", responses={
+    200: {"description": "The layout (blueprint-layout/1)", "content": {"application/json": {"schema": {
+        "type": "object"}}}}, **NOT_MODIFIED, **SEGMENT_REFUSED})
+def get_layout(blueprint_id: BlueprintId, request: Request, session: SessionDep, principal: ReadPrincipal,
                settings: SettingsDep, cache: FeedCacheDep, models: ModelStoreDep, query: PictureDep):
     """The blueprint's picture as positioned shapes (schema blueprint-layout/1): bands (evidence and the
     four lanes, top to bottom), the three lines, phase columns with their observed and assumed durations,
@@ -59,8 +63,9 @@ def get_layout(blueprint_id: int, request: Request, session: SessionDep, princip
 
 
 @router.get("/v1/blueprints/{blueprint_id}/svg", response_class=Response,
-            responses={200: {"content": {"image/svg+xml": {}}, "description": "The blueprint as SVG"}})
-def get_svg(blueprint_id: int, request: Request, session: SessionDep, principal: ReadPrincipal,
+            responses={200: {"content": {"image/svg+xml": {"schema": {"type": "string"}}},
+                             "description": "The blueprint as SVG"}, **NOT_MODIFIED, **SEGMENT_REFUSED})
+def get_svg(blueprint_id: BlueprintId, request: Request, session: SessionDep, principal: ReadPrincipal,
             settings: SettingsDep, cache: FeedCacheDep, models: ModelStoreDep, query: PictureDep):
     """The blueprint's picture as an SVG document: the layout drawn, one <g class="step"> per shown step."""
     layout, etag = _layout(blueprint_id, session, principal, settings, cache, models, query)
@@ -71,10 +76,11 @@ def get_svg(blueprint_id: int, request: Request, session: SessionDep, principal:
 
 
 @router.get("/v1/blueprints/{blueprint_id}/png", response_class=Response,
-            responses={200: {"content": {"image/png": {}}, "description": "The blueprint as PNG"}})
-def get_png(blueprint_id: int, request: Request, session: SessionDep, principal: ReadPrincipal,
+            responses={200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
+                             "description": "The blueprint as PNG"}, **NOT_MODIFIED, **SEGMENT_REFUSED})
+def get_png(blueprint_id: BlueprintId, request: Request, session: SessionDep, principal: ReadPrincipal,
             settings: SettingsDep, cache: FeedCacheDep, models: ModelStoreDep, query: PictureDep,
-            zoom: Annotated[float, Query(gt=0, le=4, description="pixels per layout unit")] = 1.0):
+            zoom: Annotated[float, Query(ge=0.1, le=4, description="pixels per layout unit")] = 1.0):
     """The blueprint's picture as PNG (the SVG drawn by resvg), `zoom` times the layout's size; very large
     pictures are drawn smaller so that they stay under 60 million pixels."""
     layout, etag = _layout(blueprint_id, session, principal, settings, cache, models, query)

@@ -2,6 +2,7 @@
 read-only key sees no upload or edit control; data is text, never markup; the CSP is strict."""
 
 import re
+import time
 
 import pytest
 
@@ -86,3 +87,27 @@ def test_pages_and_their_files_send_a_strict_content_security_policy(server, own
     for script in STATIC.rglob("*.js"):
         unsafe = r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\("
         assert not re.search(unsafe, script.read_text()), script
+
+
+def test_a_synced_source_shows_its_freshness(page, server, owned, tmp_path):
+    from tests.web.browser.data import CSV
+
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    (folder / "more.csv").write_text(CSV.replace("\n1,", "\n4,").replace("\n2,", "\n5,").replace("\n3,", "\n6,"))
+    source = owned["source"]
+    with api(server) as client:
+        r = client.put(f"/v1/sources/{source}/sync", json={
+            "connector": "files", "params": {"path": str(folder), "pattern": "*.csv", "settle_s": 0},
+            "schedule": {"every_s": 3600}})
+        assert r.status_code in (200, 201), r.text
+        run = client.post(f"/v1/sources/{source}/sync/run").json()
+        for _ in range(120):
+            run = client.get(f"/v1/sync/runs/{run['id']}").json()
+            if run["status"] in ("succeeded", "failed"):
+                break
+            time.sleep(0.5)
+        assert run["status"] == "succeeded", run
+    sign_in(page, f"{server.url}/blueprints/{owned['blueprint']}", ADMIN)
+    text = page.inner_text("#sources")
+    assert "synced" in text and "ago" in text and "next run in" in text, text

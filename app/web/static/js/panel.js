@@ -101,14 +101,13 @@ export function unmapped(node, feed, lanesHref) {
     h("p", {}, h("a", {href: lanesHref}, rows.length ? "Map them on the lane screen" : "Lane rules")));
 }
 
+// A source's sync freshness (feed sources[].sync: last_success_at, lag_s, next_run_at, last_error).
 function syncText(sync) {
   if (!sync || typeof sync !== "object") return null;
-  const last = sync.last_run || {};
-  const parts = [sync.enabled === false ? "sync off" : "sync on"];
-  if (last.status) parts.push(`last run ${last.status} ${ago(last.finished_at || last.started_at)}`);
-  if (sync.next_run_at) parts.push(`next ${ago(sync.next_run_at)}`);
-  if (sync.newest_event_at || last.newest_event_at) parts.push(`newest event ${ago(sync.newest_event_at ||
-    last.newest_event_at)}`);
+  const parts = [`synced ${ago(sync.last_success_at)}`];
+  if (sync.lag_s !== null && sync.lag_s !== undefined) parts.push(`newest event ${duration(sync.lag_s)} old`);
+  if (sync.next_run_at) parts.push(`next run ${ago(sync.next_run_at)}`);
+  if (sync.last_error) parts.push(`last run failed: ${sync.last_error}`);
   return parts.join(" · ");
 }
 
