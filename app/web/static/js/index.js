@@ -11,7 +11,7 @@ async function blueprints() {
     ["blueprint", (b) => h("a", {href: `/blueprints/${b.id}`}, b.name)],
     ["sources", (b) => count(b.sources.length), "n"],
     ["revision", (b) => String(b.revision), "n"],
-    ["", (b) => [h("a", {href: `/blueprints/${b.id}/lanes`}, "lanes"),
+    ["open", (b) => [h("a", {href: `/blueprints/${b.id}/lanes`}, "lanes"),
       can("admin") ? [" · ", h("a", {href: `/blueprints/${b.id}/edit`}, "phases and assumptions")] : null]],
   ], found) : h("p", {class: "muted"}, "No blueprint yet."));
 }

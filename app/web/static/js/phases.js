@@ -47,7 +47,7 @@ function dropTarget(column, index, board) {
 function phaseColumn(phase, index, board) {
   const {editable} = board;
   const column = h("section", {class: "phase-col", "aria-label": `Phase ${index + 1}`},
-    h("h3", {}, h("input", {value: phase.name, size: 18, "aria-label": `Phase ${index + 1}: name`, disabled: !editable,
+    h("h2", {}, h("input", {value: phase.name, size: 18, "aria-label": `Phase ${index + 1}: name`, disabled: !editable,
       class: "phase-name", onchange: (e) => { phase.name = e.target.value.trim() || phase.name; board.changed(); }})),
     h("p", {}, "assumed ", durationInput(`Phase ${index + 1}: assumed duration`, phase.assumed_duration_s,
       (seconds) => { phase.assumed_duration_s = seconds; board.changed(); }, {disabled: !editable})),
@@ -64,7 +64,7 @@ export function drawBoard(node, board) {
   const named = new Set(board.phases.flatMap((p) => p.activities));
   const pool = board.activities.filter((a) => !named.has(a));
   const poolColumn = h("section", {class: "phase-col", "aria-label": "Steps in no phase"},
-    h("h3", {}, "In no phase"), h("ul", {}, pool.map((a) => chip(a, -1, board))));
+    h("h2", {}, "In no phase"), h("ul", {}, pool.map((a) => chip(a, -1, board))));
   if (board.editable) dropTarget(poolColumn, -1, board);
   put(node, poolColumn, board.phases.map((phase, i) => phaseColumn(phase, i, board)));
 }
