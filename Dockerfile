@@ -2,7 +2,7 @@
 FROM python:3.11-slim-bookworm
 
 RUN apt-get update \
- && apt-get install -y --no-install-recommends make \
+ && apt-get install -y --no-install-recommends make fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/*
 
 # The service runs as an unprivileged user; root only installs. The data folder is made here and

@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app.auth import service as auth
+from app.auth.endpoints import router as auth_router
 from app.blueprint.cache import FeedCache
 from app.blueprint.endpoints import router as blueprint_router
 from app.blueprint.process_model import ModelStore
@@ -22,6 +23,9 @@ from app.openapi import install_openapi
 from app.sources.endpoints import router as sources_router
 from app.store.service import ColumnarRefresher
 from app.sync.endpoints import router as sync_router
+from app.web.endpoints import router as picture_router
+from app.web.pages import router as pages_router
+from app.web.pages import static_files
 
 
 def _embedded_worker(settings: Settings, engine, factory, cache: FeedCache) -> EmbeddedWorker:
@@ -70,10 +74,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.models = ModelStore(factory)
     install_error_handlers(app)
     app.add_middleware(RequestLimits)
+    app.include_router(auth_router)
     app.include_router(sources_router)
     app.include_router(ingest_router)
     app.include_router(blueprint_router)
     app.include_router(sync_router)
+    app.include_router(picture_router)
+    app.include_router(pages_router)
+    app.mount("/static", static_files(), name="static")
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

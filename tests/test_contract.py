@@ -26,6 +26,7 @@ def _valid_body(method: str, path: str, source_id: int) -> dict:
     bodies = {("PATCH", "/v1/sources/{source_id}"): {"json": {"name": "renamed"}},
               ("PUT", "/v1/blueprints/{blueprint_id}"): {"json": _blueprint_body(source_id)},
               ("POST", "/v1/sources/{source_id}/events"): {"json": []},
+              ("POST", "/v1/blueprints/{blueprint_id}/lanes/dry-run"): {"json": {"rules": []}},
               ("POST", "/v1/sources/{source_id}/uploads"): {"files": {"file": ("a.csv", CSV)}}}
     return bodies.get((method, path), {})
 

@@ -28,6 +28,7 @@ def scoped(*scopes: str):
     return Depends(dependency)
 
 
+AnyPrincipal = Annotated[Principal, Depends(_principal)]
 ReadPrincipal = Annotated[Principal, scoped("read")]
 IngestPrincipal = Annotated[Principal, scoped("ingest")]
 AdminPrincipal = Annotated[Principal, scoped("admin")]

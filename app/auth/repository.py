@@ -10,6 +10,14 @@ def workspace_by_name(session: Session, name: str) -> Workspace | None:
     return session.scalars(select(Workspace).where(Workspace.name == name)).first()
 
 
+def workspace_by_id(session: Session, workspace_id: int) -> Workspace | None:
+    return session.get(Workspace, workspace_id)
+
+
+def key_by_id(session: Session, key_id: int | None) -> ApiKey | None:
+    return None if key_id is None else session.get(ApiKey, key_id)
+
+
 def add_workspace(session: Session, name: str) -> Workspace:
     ws = Workspace(name=name)
     session.add(ws)

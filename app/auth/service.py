@@ -19,6 +19,7 @@ class Principal:
 
     workspace_id: int
     scopes: frozenset[str]
+    key_id: int | None = None
 
     def require(self, *scopes: str) -> None:
         """403 unless the key holds one of `scopes` (admin implies every scope)."""
@@ -62,4 +63,15 @@ def authenticate(session: Session, key: str | None) -> Principal:
     found = repository.key_by_hash(session, hash_key(key.strip()))
     if found is None:
         raise Unauthorized("unknown API key")
-    return Principal(workspace_id=found.workspace_id, scopes=frozenset(found.scopes.split(",")))
+    return Principal(workspace_id=found.workspace_id, scopes=frozenset(found.scopes.split(",")), key_id=found.id)
+
+
+def whoami(session: Session, principal: Principal) -> dict:
+    """The caller's workspace, its key (name and prefix, never the key) and what the key may do."""
+    key = repository.key_by_id(session, principal.key_id)
+    workspace = repository.workspace_by_id(session, principal.workspace_id)
+    granted = set(SCOPES) if "admin" in principal.scopes else set(principal.scopes)
+    return {"workspace": {"id": workspace.id, "name": workspace.name},
+            "key": {"id": key.id, "name": key.name, "prefix": key.prefix, "created_at": key.created_at},
+            "scopes": [s for s in SCOPES if s in principal.scopes],
+            "can": {scope: scope in granted for scope in SCOPES}}

@@ -14,7 +14,7 @@ from app.blueprint.schemas import BlueprintIn, BlueprintOut, HandoffPage, Handof
 from app.db import SessionDep
 from app.deps import FeedCacheDep, ModelStoreDep, SettingsDep
 from app.lanes import service as suggestions
-from app.lanes.schemas import LaneSuggestionsOut
+from app.lanes.schemas import DryRunOut, LaneRules, LaneSuggestionsOut
 from app.openapi import problems
 from app.params import DATE_TIME_TEXT, BlueprintId, UtcDateTime
 
@@ -122,6 +122,16 @@ def suggest_lanes(blueprint_id: BlueprintId, request: Request, session: SessionD
     return suggestions.suggest_blueprint_lanes(session, workspace_id=principal.workspace_id,
                                                blueprint_id=blueprint_id,
                                                data_dir=request.app.state.settings.data_dir)
+
+
+@router.post("/v1/blueprints/{blueprint_id}/lanes/dry-run", response_model=DryRunOut, responses=SEGMENT_REFUSED)
+def dry_run_lanes(blueprint_id: BlueprintId, rules: LaneRules, session: SessionDep, principal: ReadPrincipal,
+                  settings: SettingsDep):
+    """What lane rules (the body, shaped like a blueprint's `lanes`) would do to the blueprint's events, without
+    saving them: per rule in order (first match wins) the events, cases and activities it takes, then what goes
+    to the default lane or stays unmapped."""
+    return suggestions.dry_run_lanes(session, workspace_id=principal.workspace_id, blueprint_id=blueprint_id,
+                                     rules=rules, data_dir=settings.data_dir)
 
 
 @router.get("/v1/schema/blueprint-feed.json", tags=["schema"])

@@ -8,8 +8,8 @@ from starlette.concurrency import run_in_threadpool
 
 from app.auth.deps import IngestPrincipal, UploadStatusPrincipal
 from app.db import SessionDep
-from app.ingest import jobs, service
-from app.ingest.schemas import PushedEvent, UploadDeleted, UploadOptions, UploadOut
+from app.ingest import jobs, preview, service
+from app.ingest.schemas import PreviewOptions, PreviewOut, PushedEvent, UploadDeleted, UploadOptions, UploadOut
 from app.ingest.spool import receive_file
 from app.openapi import problems
 from app.params import SourceId, UploadId
@@ -47,6 +47,19 @@ async def upload_file(source_id: SourceId, request: Request, session: SessionDep
     upload, finished = await run_in_threadpool(jobs.submit_upload, runner, workspace_id=principal.workspace_id,
                                                source_id=source_id, spooled=spooled, options=options)
     return JSONResponse(_out(upload, runner), status_code=201 if finished else 202)
+
+
+@router.post("/v1/uploads/preview", response_model=PreviewOut, openapi_extra=MULTIPART, responses=FILE_REFUSED)
+async def preview_upload(request: Request, principal: IngestPrincipal, options: Annotated[PreviewOptions, Query()]):
+    """A file's first rows (multipart field `file`; up to 64 MB, or send its beginning with partial=true),
+    its columns, a guessed mapping, and with `mapping` (JSON) the canonical events and errors of those rows.
+    Nothing is stored."""
+    settings = request.app.state.settings
+    limit = min(settings.max_upload_mb << 20, preview.MAX_PREVIEW_BYTES)
+    spooled = await receive_file(request, directory=settings.upload_dir, max_bytes=limit)
+    return await run_in_threadpool(preview.preview_file, spooled.path, spooled.filename,
+                                   options=options.upload_options(), partial=options.partial, rows=options.rows,
+                                   mapping=options.mapping_dict(), timezone=options.timezone, settings=settings)
 
 
 @router.post("/v1/sources/{source_id}/events", status_code=201, response_model=UploadOut)

@@ -107,3 +107,72 @@ class PushedEvent(BaseModel):
             if _non_finite(value):
                 raise ValueError(f"{name!r} holds {value!r}, which is not a finite number")
         return self
+
+
+class PreviewOptions(UploadOptions):
+    """Query parameters of a preview: the upload's, and how much to show under which mapping."""
+
+    partial: bool = Field(default=False, description="The file is the beginning of a larger one: its incomplete "
+                                                     "last line or trace is dropped (not for Parquet or OCEL)")
+    rows: int = Field(default=20, ge=1, le=100, description="How many rows to show")
+    mapping: NulFree | None = Field(default=None, description="A source mapping as JSON: the previewed rows are "
+                                                              "also shown as the canonical events it makes")
+    timezone: NulFree = Field(default="UTC", description="The zone of naive timestamps (with mapping)")
+
+    @field_validator("mapping")
+    @classmethod
+    def _mapping(cls, v):
+        from app.sources.schemas import Mapping
+
+        if v is not None:
+            Mapping.model_validate_json(v)
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v):
+        from app.sources.schemas import _check_zone
+
+        return _check_zone(v)
+
+    def mapping_dict(self) -> dict | None:
+        from app.sources.schemas import Mapping
+
+        return None if self.mapping is None else Mapping.model_validate_json(self.mapping).model_dump(
+            exclude_defaults=True)
+
+    def upload_options(self) -> UploadOptions:
+        return UploadOptions(**self.model_dump(include=set(UploadOptions.model_fields)))
+
+
+class PreviewRow(BaseModel):
+    row: int = Field(description="1-based row (event) number in the file")
+    values: list[str | None]
+
+
+class PreviewEvent(BaseModel):
+    row: int
+    case_id: str | None
+    activity: str | None
+    timestamp: str | None = Field(description="UTC, ISO 8601")
+    start_timestamp: str | None
+    resource: str | None
+    role: str | None
+    lifecycle: str | None
+
+
+class PreviewOut(BaseModel):
+    """A file's first rows as read, a guessed mapping, and (with a mapping) the events they make."""
+
+    format: str
+    partial: bool
+    columns: list[str]
+    bytes_per_row: float | None = Field(description="CSV and JSON lines: the mean line length of what was sent "
+                                                    "(of the inflated text), to estimate a file's rows from its size")
+    rows: list[PreviewRow]
+    rejected: list[RowError] = Field(description="rows the parser could not read (wrong number of fields...)")
+    suggested_mapping: dict[str, str] = Field(description="the likeliest column of each canonical field")
+    mapping: dict[str, Any] | None = Field(description="the columns the given mapping resolved to (XES: the "
+                                                       "standard keys); null without a mapping or when it fails")
+    events: list[PreviewEvent]
+    errors: list[RowError] = Field(description="what the mapping makes of the rows that would be rejected")

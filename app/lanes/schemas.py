@@ -152,3 +152,29 @@ class LaneSuggestionsOut(BaseModel):
     rules: list[SuggestionOut]
     default: SuggestionOut
     lanes: LaneRules
+
+
+class ActivityCount(BaseModel):
+    activity: str
+    events: int
+
+
+class RuleTake(BaseModel):
+    events: int = Field(description="Events the rule takes when the rules are taken in order (first match wins)")
+    cases: int
+    activities: int = Field(description="Distinct activities among them")
+    top: list[ActivityCount] = Field(description="The activities with most events taken (up to 10)")
+
+
+class RuleCount(RuleTake):
+    index: int
+    lane: Lane
+
+
+class DryRunOut(BaseModel):
+    """What the rules would do to the blueprint's events (all of them; no window or segment)."""
+
+    events: int
+    rules: list[RuleCount]
+    default: RuleTake = Field(description="Events no rule matches, given to the default lane (zeros without one)")
+    unmapped: RuleTake = Field(description="Events no rule matches and no default lane takes: listed as unmapped")

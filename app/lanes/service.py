@@ -8,7 +8,19 @@ from sqlalchemy.orm import Session
 from app.blueprint import service as blueprints
 from app.blueprint.events import gather
 from app.blueprint.loading import blueprint_sources, definition_of, source_rows
-from app.lanes.schemas import LaneSuggestionsOut, SignalOut, SuggestionEvidence, SuggestionOut
+from app.lanes.assign import kind_lanes
+from app.lanes.dry_run import Taken, dry_run
+from app.lanes.schemas import (
+    ActivityCount,
+    DryRunOut,
+    LaneRules,
+    LaneSuggestionsOut,
+    RuleCount,
+    RuleTake,
+    SignalOut,
+    SuggestionEvidence,
+    SuggestionOut,
+)
 from app.lanes.suggest import Suggestion, suggest_lanes
 from app.lanes.vocabulary import team_attribute_candidates
 from app.mining.roles import discover_roles
@@ -36,3 +48,26 @@ def _out(suggestion: Suggestion) -> SuggestionOut:
                          reason=suggestion.reason, confidence=suggestion.confidence,
                          evidence=SuggestionEvidence(events=evidence.events, cases=evidence.cases,
                                                      share=evidence.share, signals=signals))
+
+
+def dry_run_lanes(session: Session, *, workspace_id: int, blueprint_id: int, rules: LaneRules,
+                  data_dir: Path) -> DryRunOut:
+    """What `rules` would take of the blueprint's events, rule by rule, and what would stay unmapped."""
+    bp = blueprints.get_blueprint(session, workspace_id=workspace_id, blueprint_id=blueprint_id)
+    definition = definition_of(bp)
+    srcs = blueprint_sources(session, workspace_id=workspace_id, definition=definition)
+    attributes = sorted(rules.attributes_used())
+    found = gather(source_rows(session, definition, srcs, attributes, data_dir), attributes, (None, None), [])
+    kinds, kind = found.kinds(attributes)
+    rule_of_event = kind_lanes(kinds, rules)[2][kind] if len(kind) else kind
+    ev = found.ev
+    result = dry_run(ev.act, ev.act_labels, ev.case, rule_of_event, rules=len(rules.rules),
+                     has_default=rules.default is not None)
+    return DryRunOut(events=result.events, default=_take(result.default), unmapped=_take(result.unmapped),
+                     rules=[RuleCount(index=i, lane=rule.lane, **_take(taken).model_dump())
+                            for i, (rule, taken) in enumerate(zip(rules.rules, result.rules, strict=True))])
+
+
+def _take(taken: Taken) -> RuleTake:
+    return RuleTake(events=taken.events, cases=taken.cases, activities=taken.activities,
+                    top=[ActivityCount(activity=a, events=n) for a, n in taken.top])

@@ -51,3 +51,10 @@ def delete_source(source_id: SourceId, request: Request, session: SessionDep, pr
 def source_stats(source_id: SourceId, session: SessionDep, principal: ReadPrincipal):
     """Events, cases, activities, resources and time span stored for the source."""
     return service.source_stats(session, workspace_id=principal.workspace_id, source_id=source_id)
+
+
+@router.get("/{source_id}/attributes", response_model=list[str])
+def source_attributes(source_id: SourceId, session: SessionDep, principal: ReadPrincipal):
+    """The attribute names found on a sample of the source's events, sorted (for correlation keys, lane rules
+    and segments)."""
+    return service.source_attributes(session, workspace_id=principal.workspace_id, source_id=source_id)

@@ -59,3 +59,8 @@ def source_stats(session: Session, *, workspace_id: int, source_id: int) -> Sour
     stored, last = uploads.stored_counts(session, source_id=source.id)
     return SourceStats(source_id=source.id, **events.source_stats(session, source_id=source.id), uploads=stored,
                        last_ingest_at=last)
+
+
+def source_attributes(session: Session, *, workspace_id: int, source_id: int) -> list[str]:
+    source = get_source(session, workspace_id=workspace_id, source_id=source_id)
+    return events.attribute_names(session, source_id=source.id)

@@ -1,0 +1,93 @@
+// One lane rule in the lane screen's list: its lane, its conditions (all must hold), its evidence,
+// and what it takes of the events. Rules are plain objects shaped like the API's LaneRule.
+
+import {h} from "./dom.js";
+import {count} from "./format.js";
+
+export const LANES = ["customer", "frontstage", "backstage", "support"];
+const KINDS = [["activity", "activity is"], ["activity_regex", "activity matches"], ["role", "role is"],
+  ["role_regex", "role matches"], ["resource", "resource is"], ["resource_regex", "resource matches"],
+  ["source", "source is"], ["system", "system kind is"], ["attribute", "attribute is"],
+  ["attribute_regex", "attribute matches"]];
+const PAIRED = new Set(["attribute", "attribute_regex"]);
+
+/** The rule's conditions as rows [kind, name, value]. */
+export function conditions(match) {
+  const rows = [];
+  for (const [kind] of KINDS) {
+    if (match[kind] === undefined || match[kind] === null) continue;
+    if (PAIRED.has(kind)) for (const [name, value] of Object.entries(match[kind])) rows.push([kind, name, value]);
+    else rows.push([kind, "", match[kind]]);
+  }
+  return rows;
+}
+
+/** A match object from condition rows (rows without a value are left out). */
+export function matchOf(rows) {
+  const match = {};
+  for (const [kind, name, value] of rows) {
+    if (value === "") continue;
+    if (PAIRED.has(kind)) {
+      if (!name) continue;
+      match[kind] = {...(match[kind] || {}), [name]: value};
+    } else match[kind] = value;
+  }
+  return match;
+}
+
+function laneSelect(value, attrs) {
+  return h("select", attrs, LANES.map((lane) => h("option", {value: lane, selected: lane === value}, lane)));
+}
+
+function conditionRow(rule, index, row, i, {editable, changed}) {
+  const [kind, name, value] = row;
+  const rows = conditions(rule.match);
+  const update = (next) => {
+    rows[i] = next;
+    rule.match = matchOf(rows);
+    changed();
+  };
+  const label = `Rule ${index + 1}, condition ${i + 1}`;
+  return h("div", {class: "row condition"},
+    h("select", {"aria-label": `${label}: kind`, disabled: !editable,
+      onchange: (e) => update([e.target.value, PAIRED.has(e.target.value) ? name || "channel" : "", value])},
+    KINDS.map(([k, text]) => h("option", {value: k, selected: k === kind}, text))),
+    PAIRED.has(kind) ? h("input", {value: name, size: 12, "aria-label": `${label}: attribute name`,
+      disabled: !editable, onchange: (e) => update([kind, e.target.value.trim(), value])}) : null,
+    h("input", {value, size: 28, "aria-label": `${label}: value`, disabled: !editable, class: "condition-value",
+      onchange: (e) => update([kind, name, e.target.value])}),
+    editable && rows.length > 1 ? h("button", {type: "button", "aria-label": `${label}: remove`,
+      onclick: () => { rows.splice(i, 1); rule.match = matchOf(rows); changed(true); }}, "✕") : null);
+}
+
+function countLine(taken) {
+  if (!taken) return h("p", {class: "count"}, "counting…");
+  if (!taken.events) return h("p", {class: "count none"}, "takes no events (an earlier rule took them, or none match)");
+  const top = taken.top.slice(0, 4).map((t) => `${t.activity} (${count(t.events)})`).join(", ");
+  return h("p", {class: "count"}, `takes ${count(taken.events)} events of ${count(taken.activities)} activities in ` +
+    `${count(taken.cases)} cases: ${top}${taken.activities > 4 ? ", …" : ""}`);
+}
+
+/** The list item of rule `index`; `actions` moves or removes it, `changed(redraw)` after any edit. */
+export function ruleItem(rule, index, total, {editable, changed, actions, taken}) {
+  const rows = conditions(rule.match);
+  const name = `Rule ${index + 1}`;
+  return h("li", {class: "rule", id: `rule-${index}`},
+    h("div", {class: "row"}, h("strong", {}, name), " → lane ",
+      laneSelect(rule.lane, {"aria-label": `${name}: lane`, disabled: !editable, class: "rule-lane",
+        onchange: (e) => { rule.lane = e.target.value; changed(); }}),
+      editable ? [
+        h("button", {type: "button", disabled: index === 0, "aria-label": `${name}: move up`, onclick: () => actions.move(index, -1)}, "↑"),
+        h("button", {type: "button", disabled: index === total - 1, "aria-label": `${name}: move down`, onclick: () => actions.move(index, 1)}, "↓"),
+        h("button", {type: "button", "aria-label": `${name}: remove`, onclick: () => actions.remove(index)}, "Remove")] : null),
+    rows.map((row, i) => conditionRow(rule, index, row, i, {editable, changed})),
+    editable ? h("div", {class: "row"}, h("button", {type: "button", class: "link", onclick: () => {
+      rows.push(["activity", "", ""]);
+      rule.match = {...rule.match, activity: rule.match.activity ?? ""};
+      changed(true);
+    }}, "and another condition")) : null,
+    h("div", {class: "row"}, h("label", {}, "Evidence it produces ",
+      h("input", {value: rule.evidence || "", size: 22, disabled: !editable, placeholder: "e.g. confirmation email",
+        onchange: (e) => { rule.evidence = e.target.value.trim() || undefined; changed(); }}))),
+    countLine(taken));
+}
