@@ -146,7 +146,7 @@ def _out_of_range_id(errors: list[dict]) -> str | None:
     locations = [tuple(e.get("loc", ())) for e in errors]
     if any(len(loc) != 2 or loc[0] != "path" or not str(loc[1]).endswith("_id") for loc in locations):
         return None
-    return f"no {str(locations[0][1]).removesuffix('_id')} {errors[0].get('input')}"
+    return f"no {str(locations[0][1]).removesuffix('_id').replace('_', ' ')} {errors[0].get('input')}"
 
 
 @lru_cache(maxsize=256)

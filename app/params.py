@@ -15,6 +15,7 @@ MAX_ID = 2**31 - 1
 SourceId = Annotated[int, Path(ge=1, le=MAX_ID, description="A source's id", examples=[1])]
 UploadId = Annotated[int, Path(ge=1, le=MAX_ID, description="An upload's id", examples=[1])]
 BlueprintId = Annotated[int, Path(ge=1, le=MAX_ID, description="A blueprint's id", examples=[1])]
+SyncRunId = Annotated[int, Path(ge=1, le=MAX_ID, description="A sync run's id", examples=[1])]
 # An id inside a request body (out of range: 422 naming the field).
 BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]
 

@@ -27,7 +27,9 @@ def _valid_body(method: str, path: str, source_id: int) -> dict:
               ("PUT", "/v1/blueprints/{blueprint_id}"): {"json": _blueprint_body(source_id)},
               ("POST", "/v1/sources/{source_id}/events"): {"json": []},
               ("POST", "/v1/blueprints/{blueprint_id}/lanes/dry-run"): {"json": {"rules": []}},
-              ("POST", "/v1/sources/{source_id}/uploads"): {"files": {"file": ("a.csv", CSV)}}}
+              ("POST", "/v1/sources/{source_id}/uploads"): {"files": {"file": ("a.csv", CSV)}},
+              ("PUT", "/v1/sources/{source_id}/sync"): {"json": {"connector": "files", "params": {"path": "/tmp"},
+                                                                 "schedule": {"every_s": 60}}}}
     return bodies.get((method, path), {})
 
 
@@ -50,7 +52,7 @@ def test_every_id_out_of_range_is_not_found(client, app, bad_id):
         r = client.request(method, path.replace("{" + name + "}", str(bad_id)), **_valid_body(method, path, sid))
         assert r.status_code == 404, (method, path, r.text)
         assert r.headers["content-type"] == PROBLEM
-        assert r.json()["detail"] == f"no {name.removesuffix('_id')} {bad_id}"
+        assert r.json()["detail"] == f"no {name.removesuffix('_id').replace('_', ' ')} {bad_id}"
 
 
 def test_the_largest_id_is_an_ordinary_missing_one_and_text_is_422(client):
