@@ -116,14 +116,14 @@ def contact_episodes(ev: EventArrays, contact: np.ndarray) -> Episodes:
     has = pred >= 0
     before_contact[has] = is_contact[pred[has]]
     begins_episode = is_contact & ~before_contact
-    root = np.where(begins_episode, np.arange(ev.n), np.where(is_contact, pred, -1))
-    for _ in range(64):  # pointer doubling: chains of length 2**64 are not a concern
-        moving = root >= 0
-        nxt = root.copy()
-        nxt[moving] = root[root[moving]]
-        if np.array_equal(nxt, root):
+    members = np.flatnonzero(is_contact)
+    root = np.full(ev.n, -1, dtype=np.int64)
+    root[members] = np.where(begins_episode[members], members, pred[members])
+    for _ in range(64):  # pointer doubling over the contacts: chains of 2**64 are not a concern
+        nxt = root[root[members]]
+        if np.array_equal(nxt, root[members]):
             break
-        root = nxt
+        root[members] = nxt
     starts = np.flatnonzero(begins_episode & has)  # an episode that begins its case has no step before
     with_contact = np.zeros(len(ev.case_first), dtype=bool)
     with_contact[case_index(ev)[starts]] = True
@@ -156,6 +156,15 @@ def contact_groups(ev: EventArrays, episodes: Episodes, missing: dict[str, np.nd
     return tuple(out)
 
 
+def _min_per_case(case: np.ndarray, values: np.ndarray, cases: int) -> np.ndarray:
+    """Per case (ordinals, ascending in `case`), the smallest value; int64 max where none."""
+    out = np.full(cases, np.iinfo(np.int64).max, dtype=np.int64)
+    if len(case):
+        first = np.flatnonzero(np.concatenate(([True], case[1:] != case[:-1])))
+        out[case[first]] = np.minimum.reduceat(values, first)
+    return out
+
+
 def step_waits(ev: EventArrays, pairs: list[tuple[int, int]]) -> tuple[StepWait, ...]:
     """Per pair (a, b) and case: from the first end of a to the first start of b at or after it."""
     ci, cases, begin = case_index(ev), len(ev.case_first), begins(ev)
@@ -163,11 +172,9 @@ def step_waits(ev: EventArrays, pairs: list[tuple[int, int]]) -> tuple[StepWait,
     out = []
     for a, b in pairs:
         at_a, at_b = positions_of(ev, a), positions_of(ev, b)
-        first_a = np.full(cases, never, dtype=np.int64)
-        np.minimum.at(first_a, ci[at_a], ev.ts[at_a])
+        first_a = _min_per_case(ci[at_a], ev.ts[at_a], cases)
         after = at_b[begin[at_b] >= first_a[ci[at_b]]]
-        first_b = np.full(cases, never, dtype=np.int64)
-        np.minimum.at(first_b, ci[after], begin[after])
+        first_b = _min_per_case(ci[after], begin[after], cases)
         both = (first_b < never) & (first_a < never)
         out.append(StepWait(source=str(ev.act_labels[a]), target=str(ev.act_labels[b]),
                             waiting=quick_summary(first_b[both] - first_a[both])))
@@ -179,11 +186,12 @@ def answers(ev: EventArrays, thread: np.ndarray, lane: np.ndarray, customer: int
     """Per customer step and the frontstage step that next follows it in its thread (None: none
     does): how often, and the wait from the customer step's end to the answer's start."""
     order, group = thread_groups(ev, thread)
-    nxt = next_within(order, group, lane == frontstage)
-    mine = np.flatnonzero(lane[order] == customer)
-    found = nxt[mine] < ev.n
+    laned = lane[order]
+    mine = np.flatnonzero(laned == customer)
+    nxt = next_within(group, laned == frontstage, mine)
+    found = nxt < ev.n
     src = order[mine]
-    dst = np.where(found, order[np.minimum(nxt[mine], max(ev.n - 1, 0))], -1)
+    dst = np.where(found, order[np.minimum(nxt, max(ev.n - 1, 0))], -1)
     width = max(len(ev.act_labels), 1)
     answer = np.where(found, ev.act[dst], width)
     wait = np.where(found, np.maximum(begins(ev)[dst] - ev.ts[src], 0), 0)
@@ -217,6 +225,16 @@ def conformance(ev: EventArrays, designed: np.ndarray, spans: PhaseSpans | None,
                        missing_phase=int(missing.sum()), detour=int(detour.sum()))
 
 
+def _lasts(keys: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys, ascending, and per key the largest position."""
+    if len(keys) > 1 and (keys[1:] < keys[:-1]).any():  # one object per case keeps them in order
+        order = np.lexsort((positions, keys))
+        keys, positions = keys[order], positions[order]
+    end = np.ones(len(keys), dtype=bool)
+    end[:-1] = keys[1:] != keys[:-1]
+    return keys[end], positions[end]
+
+
 def evidence_follows(ev: EventArrays, objects: np.ndarray, pairs: list[tuple[int, int]],
                      with_contact: np.ndarray) -> tuple[tuple[EvidenceFollow, ...], list[np.ndarray]]:
     """Per pair (step, evidence step): how many of the step's instances the evidence step follows
@@ -224,15 +242,15 @@ def evidence_follows(ev: EventArrays, objects: np.ndarray, pairs: list[tuple[int
     and customer contacts in the cases where it is missing or not; and per pair, per case,
     whether it is missing there."""
     ci = case_index(ev)
-    _, group = np.unique(ci * (int(objects.max()) + 2 if ev.n else 1) + objects + 1, return_inverse=True)
-    groups = int(group.max()) + 1 if ev.n else 0
+    unit = ci * (int(objects.max()) + 2 if ev.n else 1) + objects + 1 if pairs else ci
     out, masks = [], []
     for after, evidence in pairs:
-        last = np.full(groups, -1, dtype=np.int64)
-        at_e = positions_of(ev, evidence)
-        np.maximum.at(last, group[at_e], at_e)
-        at = positions_of(ev, after)
-        followed = last[group[at]] > at
+        at_e, at = positions_of(ev, evidence), positions_of(ev, after)
+        # Per object (or case) of the evidence step, its last instance; looked up for the step's.
+        units, last = _lasts(unit[at_e], at_e)
+        key = unit[at]
+        slot = np.minimum(np.searchsorted(units, key), max(len(units) - 1, 0))
+        followed = (units[slot] == key) & (last[slot] > at) if len(units) else np.zeros(len(at), dtype=bool)
         missing = np.zeros(len(ev.case_first), dtype=bool)
         missing[ci[at[~followed]]] = True
         complete = np.zeros(len(ev.case_first), dtype=bool)

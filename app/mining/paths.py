@@ -44,11 +44,14 @@ def begins(ev: EventArrays) -> np.ndarray:
 
 def first_of_kind(ev: EventArrays) -> np.ndarray:
     """Per instance: the index of the first instance of its activity in its case (itself, unless
-    the case did the activity before)."""
+    the case did the activity before). In activity order the positions ascend within an
+    activity, and so do their cases (the instances are grouped by case): each (activity, case)
+    is one run there, and its first position the one wanted."""
     if "first_of_kind" not in ev.memo:
-        order = _packed_order(ev.case.astype(np.int64) * max(len(ev.act_labels), 1) + ev.act)
-        key = ev.case[order] * max(len(ev.act_labels), 1) + ev.act[order]
-        start = np.concatenate(([True], key[1:] != key[:-1])) if ev.n else np.zeros(0, bool)
+        order = by_activity(ev)[0]
+        act, case = ev.act[order], ev.case[order]
+        start = np.ones(ev.n, dtype=bool)
+        start[1:] = (act[1:] != act[:-1]) | (case[1:] != case[:-1])
         first = np.empty(ev.n, dtype=np.int64)
         first[order] = order[start][np.cumsum(start) - 1]
         ev.memo["first_of_kind"] = first
@@ -60,7 +63,8 @@ def by_activity(ev: EventArrays) -> tuple[np.ndarray, np.ndarray]:
     activity's run begins: positions of activity a are order[bounds[a]:bounds[a + 1]]."""
     if "by_activity" not in ev.memo:
         width = max(len(ev.act_labels), 1)
-        order = _packed_order(ev.act)
+        # NumPy's stable sort of 16-bit integers is a radix sort: linear.
+        order = np.argsort(ev.act.astype(np.uint16), kind="stable") if width <= 1 << 16 else _packed_order(ev.act)
         bounds = np.concatenate(([0], np.cumsum(np.bincount(ev.act, minlength=width))))
         ev.memo["by_activity"] = (order, bounds)
     return ev.memo["by_activity"]
@@ -74,6 +78,8 @@ def positions_of(ev: EventArrays, code: int) -> np.ndarray:
 def thread_groups(ev: EventArrays, thread: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The positions sorted by (case, thread), in time order within one thread, and per position
     of that order the ordinal of its (case, thread) group."""
+    if "thread_groups" not in ev.memo and (not ev.n or thread.min() == thread.max()):
+        ev.memo["thread_groups"] = (np.arange(ev.n), case_index(ev))  # one thread: the cases, as they are
     if "thread_groups" not in ev.memo:
         width = int(thread.max()) + 1 if len(thread) else 1
         order = _packed_order(ev.case.astype(np.int64) * width + thread)
@@ -83,16 +89,14 @@ def thread_groups(ev: EventArrays, thread: np.ndarray) -> tuple[np.ndarray, np.n
     return ev.memo["thread_groups"]
 
 
-def next_within(order: np.ndarray, group: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Per position p of `order`: the first position after p in the same group whose instance is
-    `wanted` (len(order) for none). One reversed running minimum: a later group's positions are
-    all larger, so the minimum only leaves the group when the group has none."""
-    n = len(order)
-    candidate = np.where(wanted[order], np.arange(n), n)
-    later = np.minimum.accumulate(candidate[::-1])[::-1] if n else candidate
-    found = np.append(later[1:], n)
-    inside = found < n
-    inside[inside] = group[found[inside]] == group[np.flatnonzero(inside)]
+def next_within(group: np.ndarray, wanted: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """For positions `at` of a grouped order (`group` per position, ascending): the first later
+    position in the same group that is `wanted` (per position), len(group) for none."""
+    n = len(group)
+    targets = np.flatnonzero(wanted)
+    j = np.searchsorted(targets, at, side="right")
+    found = targets[np.minimum(j, max(len(targets) - 1, 0))] if len(targets) else np.full(len(at), n)
+    inside = (j < len(targets)) & (group[np.minimum(found, max(n - 1, 0))] == group[at]) if n else j < 0
     return np.where(inside, found, n)
 
 
@@ -100,6 +104,6 @@ def quick_summary(micros: np.ndarray) -> Summary:
     """Count, mean, median and p90 (NumPy's linear quantiles) of microsecond values, by partition."""
     if not len(micros):
         return Summary()
-    median, p90 = np.quantile(micros.astype(np.float64), [0.5, 0.9])
+    median, p90 = np.quantile(micros, [0.5, 0.9])
     return Summary(count=len(micros), mean_s=float(micros.mean()) * 1e-6, median_s=float(median) * 1e-6,
                    p90_s=float(p90) * 1e-6)

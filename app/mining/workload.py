@@ -20,21 +20,31 @@ def _mixed(values: np.ndarray) -> np.ndarray:
     return z ^ (z >> np.uint64(31))
 
 
+def _distinct_resources(ev: EventArrays, width: int) -> np.ndarray:
+    """Per activity: how many distinct resources do it (a count table where it is small, else a sort)."""
+    has = ev.resource >= 0
+    size = max(len(ev.resource_labels), 1)
+    key = ev.act[has] * size + ev.resource[has]
+    if width * size <= 1 << 24:
+        return (np.bincount(key, minlength=width * size).reshape(width, size) > 0).sum(axis=1)
+    return np.bincount(np.unique(key) // size, minlength=width)
+
+
 def step_makeup(ev: EventArrays, *, system: np.ndarray, lane: np.ndarray, lanes: int,
                 returned: np.ndarray) -> dict[str, StepMakeup]:
     """Per activity: distinct resources, the share done by systems, instances per lane, instances
     after which the case goes back, and a key shared by activities repeated in the same cases."""
     width = max(len(ev.act_labels), 1)
     instances = np.bincount(ev.act, minlength=width)
-    has = ev.resource >= 0
-    held = np.unique(ev.act[has] * max(len(ev.resource_labels), 1) + ev.resource[has])
-    resources = np.bincount(held // max(len(ev.resource_labels), 1), minlength=width)
+    resources = _distinct_resources(ev, width)
     by_system = np.bincount(ev.act, weights=system.astype(np.float64), minlength=width)
     laned = lane >= 0
     per_lane = np.bincount(ev.act[laned] * lanes + lane[laned], minlength=width * lanes).reshape(width, lanes)
     back = np.bincount(ev.act[returned], minlength=width)
     first = first_of_kind(ev)
-    repeated = np.unique(first[first != np.arange(ev.n)])  # the first instance of each repeated (case, activity)
+    repeated = np.zeros(ev.n, dtype=bool)
+    repeated[first[first != np.arange(ev.n)]] = True  # the first instance of each repeated (case, activity)
+    repeated = np.flatnonzero(repeated)
     key = np.zeros(width, dtype=np.uint64)
     np.bitwise_xor.at(key, ev.act[repeated], _mixed(case_index(ev)[repeated]))
     return {str(label): StepMakeup(resources=int(resources[a]), system_share=float(by_system[a] / instances[a])
