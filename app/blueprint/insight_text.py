@@ -20,6 +20,11 @@ def duration(seconds: float | None) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
+def total(seconds: float) -> str:
+    """A sum of waits: in whole days from 100 days on (2,362 days), else as a duration."""
+    return f"{seconds / 86400:,.0f} days" if seconds >= 100 * 86400 else duration(seconds)
+
+
 def count(n: float) -> str:
     return f"{n:,.0f}"
 

@@ -10,7 +10,7 @@ happy_path, effort)."""
 
 from app.blueprint.insight_context import Context
 from app.blueprint.insight_parameters import parameters_json
-from app.blueprint.insight_text import Insight, count, duration, ordinal, quoted, ratio, share
+from app.blueprint.insight_text import Insight, count, duration, ordinal, quoted, ratio, share, total
 from app.blueprint.insights_work import automation, duplicated_work, effort, evidence_gaps, happy_path
 from app.blueprint.observed import ObservedBlueprint
 from app.blueprint.schemas import BlueprintIn
@@ -46,11 +46,11 @@ def _step_bottlenecks(ctx: Context) -> list[Insight]:
             f"the {ordinal(rank)}longest wait of the service, after {quoted(s.activity for s in steps[:rank - 1])}"
         lead = into[0] if into else None
         mostly = f"; mostly after '{lead.source}' ({count(lead.count)} times, median " \
-                 f"{duration(lead.waiting.median_s)}, {count(total_s(lead.waiting) / DAY)} days)" if lead else ""
+                 f"{duration(lead.waiting.median_s)}, {total(total_s(lead.waiting))})" if lead else ""
         out.append(Insight(
             kind="bottleneck", subject=f"step\n{step.activity}",
             summary=f"Cases wait a median {duration(w.median_s)} before '{step.activity}', "
-                    f"{count(total_s(w) / DAY)} days in all: {longest}{mostly}.",
+                    f"{total(total_s(w))} in all: {longest}{mostly}.",
             numbers={"rank": rank, "waits": w.count, "median_s": w.median_s, "p90_s": w.p90_s,
                      "total_wait_days": total_s(w) / DAY, "share_of_all_waiting": ratio(total_s(w), everything)},
             cases=step.cases, steps=[step.activity], flows=[(f.source, f.target) for f in into],
@@ -66,7 +66,7 @@ def _handoff_bottlenecks(ctx: Context) -> list[Insight]:
         out.append(Insight(
             kind="bottleneck", subject=f"handoff\n{h.source}\n{h.target}",
             summary=f"Work handed from the {h.source} to the {h.target} waits a median {duration(h.waiting.median_s)} "
-                    f"({count(h.count)} handoffs in {count(h.cases)} cases), {count(total_s(h.waiting) / DAY)} days in "
+                    f"({count(h.count)} handoffs in {count(h.cases)} cases), {total(total_s(h.waiting))} in "
                     f"all: the {ordinal(rank)}most waiting of any handoff between lanes.",
             numbers={"rank": rank, "count": h.count, "median_s": h.waiting.median_s, "p90_s": h.waiting.p90_s,
                      "total_wait_days": total_s(h.waiting) / DAY},
