@@ -305,6 +305,7 @@ class Insight(_Strict):
     steps: list[str] = Field(description="step ids (steps[].id)")
     flows: list[FlowRef] = Field(description="flows by their source_step and target_step")
     handoffs: list[HandoffRef] = Field(description="handoffs by lane (or role)")
+    roles: list[str] = Field(description="the roles it names (effort: the role; duplicated work: who does it twice)")
     cases: CaseShare = Field(description="the cases the finding affects")
     breakdown: list[BreakdownRow] = Field(description="the finding's parts (flows into a step, failure steps, a "
                                                       "role's steps, ...)")

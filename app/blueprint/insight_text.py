@@ -61,6 +61,7 @@ class Insight:
     steps: list[str] = field(default_factory=list)  # activities
     flows: list[tuple[str, str]] = field(default_factory=list)  # (source, target) activities
     handoffs: list[tuple[str, str, str]] = field(default_factory=list)  # (by, from, to)
+    roles: list[str] = field(default_factory=list)
     breakdown: list[dict] = field(default_factory=list)  # {label, step (activity or None), numbers}
 
     def as_json(self, total_cases: int) -> dict:
@@ -68,7 +69,7 @@ class Insight:
         return {"kind": self.kind, "id": f"{self.kind}-{digest}", "summary": self.summary,
                 "numbers": self.numbers, "steps": [step_id(a) for a in dict.fromkeys(self.steps)],
                 "flows": [{"source_step": step_id(a), "target_step": step_id(b)} for a, b in self.flows],
-                "handoffs": [{"by": by, "from": a, "to": b} for by, a, b in self.handoffs],
+                "handoffs": [{"by": by, "from": a, "to": b} for by, a, b in self.handoffs], "roles": self.roles,
                 "cases": {"count": self.cases, "share": self.cases / total_cases if total_cases else 0.0},
                 "breakdown": [{"label": row["label"], "step": step_id(row["step"]) if row.get("step") else None,
                                "numbers": row["numbers"]} for row in self.breakdown]}

@@ -25,7 +25,7 @@ def _shared_steps(ctx: Context) -> list[Insight]:
                         f"doing it, would do.",
                 numbers={"holders": len(holders), "first_share": holders[0][0], "second_share": holders[1][0],
                          "instances": step.instances},
-                cases=step.cases, steps=[step.activity],
+                cases=step.cases, steps=[step.activity], roles=[name for _, name in holders] if what == "roles" else [],
                 breakdown=[{"label": name, "step": None, "numbers": {"share": x}} for x, name in holders]))
     return out
 
@@ -75,7 +75,7 @@ def _duplicate_checks(ctx: Context) -> list[Insight]:
             numbers={"first_units": d.first_units, "second_units": d.second_units, "both_units": d.both_units,
                      "both_cases": d.both_cases, "lag_median_s": d.lag.median_s, "lag_p90_s": d.lag.p90_s,
                      "first_hours": d.first_hours, "second_hours": d.second_hours},
-            cases=d.both_cases, steps=[d.first, d.second]))
+            cases=d.both_cases, steps=[d.first, d.second], roles=[first, second]))
     return out
 
 
@@ -195,6 +195,7 @@ def effort(ctx: Context) -> list[Insight]:
             numbers={"hours": r.hours, "share_of_staff_hours": ratio(r.hours, staff),
                      "hours_per_case": r.hours / max(ctx.cases, 1), "instances": r.instances, "timed": r.timed},
             cases=max((ctx.cases_of(s.activity) for s in r.steps), default=0), steps=[s.activity for s in r.steps],
+            roles=[r.role],
             breakdown=[{"label": s.activity, "step": s.activity,
                         "numbers": {"hours": s.hours, "instances": s.instances, "timed": s.timed,
                                     "hours_per_instance": s.hours / s.timed if s.timed else None}}

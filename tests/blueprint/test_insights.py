@@ -74,7 +74,7 @@ def test_the_same_check_by_two_roles_on_one_object_is_duplicated_work():
     assert check["numbers"] == {"first_units": 6, "second_units": 5, "both_units": 5, "both_cases": 5,
                                 "lag_median_s": 1.5 * H, "lag_p90_s": 1.5 * H, "first_hours": 3.0,
                                 "second_hours": 5.0}
-    assert check["cases"] == {"count": 5, "share": 5 / 6}
+    assert check["cases"] == {"count": 5, "share": 5 / 6} and check["roles"] == ["agent", "dispatcher"]
     assert check["summary"] == ("'Dispatcher re-checks order' (dispatcher) does again what 'Agent checks order' "
                                 "(agent) did, on 5 of 6 objects (the thread value both name), a median 1.5 h later: "
                                 "5.0 dispatcher hours on top of 3.0 agent hours.")
@@ -373,7 +373,7 @@ def test_staff_hours_per_role_and_step_from_service_times():
              for i in range(5)]
     found = insights(feed_of(log(*cases)), "effort")
     # The agent: 4 x 30 min + 90 min = 3.5 h; the clerk: 5 x 15 min; the robot's 10 h are no staff time.
-    assert [i["steps"] for i in found] == [ids("Advise"), ids("File")]
+    assert [(i["steps"], i["roles"]) for i in found] == [(ids("Advise"), ["agent"]), (ids("File"), ["clerk"])]
     assert found[0]["numbers"] == pytest.approx({"hours": 3.5, "share_of_staff_hours": 3.5 / 4.75,
                                                  "hours_per_case": 0.7, "instances": 5, "timed": 5})
     assert found[1]["numbers"] == pytest.approx({"hours": 1.25, "share_of_staff_hours": 1.25 / 4.75,
