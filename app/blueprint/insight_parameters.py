@@ -37,6 +37,8 @@ class InsightParameters:
                               "a report is not)")
     fail_min_return_share: float = _p(0.8, "a step is a failure when after at least this share of its instances "
                                            "the case goes back to a step it had done before", ge=0, le=1)
+    fail_max_case_share: float = _p(0.5, "and at most this share of the cases do it (what most cases do is the "
+                                         "process, not a failure)", ge=0, le=1)
     rework_min_case_share: float = _p(0.05, "a rework loop is reported when at least this share of the cases "
                                             "doing the step repeat it", ge=0, le=1)
     shared_step_min_share: float = _p(0.1, "a step is shared between roles (or lanes) when a second one does at "

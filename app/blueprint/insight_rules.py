@@ -28,10 +28,11 @@ def stem(word: str) -> str:
 
 def action_of(activity: str, doers: set[str]) -> tuple[str, str] | None:
     """The action and its object: the first two words of the name that are neither who does it
-    (the words of its roles) nor stop words, stemmed. "Dispatcher re-checks appointment" (role
-    dispatcher) and "Support agent checks appointment" (role support_agent) are both (check,
-    appointment)."""
-    words = [w for w in re.split(r"[^a-z]+", activity.lower()) if w]
+    (the words of its roles) nor stop words nor codes ("T06", single letters), stemmed.
+    "Dispatcher re-checks appointment" (role dispatcher) and "Support agent checks appointment"
+    (role support_agent) are both (check, appointment)."""
+    words = [w for token in activity.lower().split() if not any(c.isdigit() for c in token)  # codes: "T06"
+             for w in re.split(r"[^a-z]+", token) if len(w) > 1]
     content = [stem(w) for w in words if w not in STOP_WORDS and w not in doers]
     return (content[0], content[1]) if len(content) >= 2 else None
 
@@ -123,7 +124,7 @@ def fail_points(steps: tuple[StepFigures, ...], makeup: dict[str, StepMakeup], f
     """Failure steps (after most of their instances the case goes back to a step it had done)
     grouped by the step they follow; a failure that follows another failure is its recovery."""
     floor = max(parameters.min_cases, parameters.min_case_share * cases)
-    failing = {s.activity for s in steps if s.instances and s.cases >= floor
+    failing = {s.activity for s in steps if s.instances and floor <= s.cases <= parameters.fail_max_case_share * cases
                and makeup[s.activity].returned >= parameters.fail_min_return_share * s.instances}
     into = main_flow_into(flows)
     groups: dict[str | None, tuple[list[str], list[str]]] = {}

@@ -29,6 +29,14 @@ def count(n: float) -> str:
     return f"{n:,.0f}"
 
 
+def times(n: int) -> str:
+    return "once" if n == 1 else f"{count(n)} times"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{count(n)} {word}" if n == 1 else f"{count(n)} {word}s"
+
+
 def share(x: float | None) -> str:
     return "unknown" if x is None else f"{x:.1%}"
 

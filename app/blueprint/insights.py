@@ -10,7 +10,7 @@ happy_path, effort)."""
 
 from app.blueprint.insight_context import Context
 from app.blueprint.insight_parameters import parameters_json
-from app.blueprint.insight_text import Insight, count, duration, ordinal, quoted, ratio, share, total
+from app.blueprint.insight_text import Insight, count, duration, ordinal, quoted, ratio, share, times, total
 from app.blueprint.insights_work import automation, duplicated_work, effort, evidence_gaps, happy_path
 from app.blueprint.observed import ObservedBlueprint
 from app.blueprint.schemas import BlueprintIn
@@ -45,11 +45,11 @@ def _step_bottlenecks(ctx: Context) -> list[Insight]:
         longest = "the longest wait of the service" if rank == 1 else \
             f"the {ordinal(rank)}longest wait of the service, after {quoted(s.activity for s in steps[:rank - 1])}"
         lead = into[0] if into else None
-        mostly = f"; mostly after '{lead.source}' ({count(lead.count)} times, median " \
+        mostly = f"; mostly after '{lead.source}' ({times(lead.count)}, median " \
                  f"{duration(lead.waiting.median_s)}, {total(total_s(lead.waiting))})" if lead else ""
         out.append(Insight(
             kind="bottleneck", subject=f"step\n{step.activity}",
-            summary=f"Cases wait a median {duration(w.median_s)} before '{step.activity}', "
+            summary=f"Cases wait a median {duration(w.median_s)} (p90 {duration(w.p90_s)}) before '{step.activity}', "
                     f"{total(total_s(w))} in all: {longest}{mostly}.",
             numbers={"rank": rank, "waits": w.count, "median_s": w.median_s, "p90_s": w.p90_s,
                      "total_wait_days": total_s(w) / DAY, "share_of_all_waiting": ratio(total_s(w), everything)},
@@ -136,15 +136,15 @@ def _stuck(ctx: Context) -> list[Insight]:
                     and f["waiting"]["median_s"] >= ctx.parameters.stuck_min_ratio * (typical or 0)]
         crossing.sort(key=lambda f: (-(f["count"] * (f["waiting"]["median_s"] - (typical or 0))), f["source"]))
         for f in crossing[:ctx.parameters.top]:
-            times = ratio(f["waiting"]["median_s"], typical)
-            than = f", {times:,.0f} times the line's median of {duration(typical)}" if times else ""
+            factor = ratio(f["waiting"]["median_s"], typical)
+            than = f", {factor:,.0f} times the line's median of {duration(typical)}" if factor else ""
             out.append(Insight(
                 kind="stuck_at_line", subject=f"{line['id']}\n{f['source']}\n{f['target']}",
                 summary=f"Across the {line['name'].lower()}, '{f['source']}' ({f['source_lane']}) -> '{f['target']}' "
                         f"({f['target_lane']}) waits a median {duration(f['waiting']['median_s'])}{than} "
-                        f"({count(f['count'])} times in {count(f['cases'])} cases).",
+                        f"({times(f['count'])} in {count(f['cases'])} cases).",
                 numbers={"count": f["count"], "median_s": f["waiting"]["median_s"], "p90_s": f["waiting"]["p90_s"],
-                         "line_median_s": typical, "ratio": times,
+                         "line_median_s": typical, "ratio": factor,
                          "excess_days": f["count"] * (f["waiting"]["median_s"] - (typical or 0)) / DAY},
                 cases=f["cases"], steps=[f["source"], f["target"]], flows=[(f["source"], f["target"])],
                 handoffs=[("lane", f["source_lane"], f["target_lane"])]))
@@ -159,8 +159,8 @@ def _frontstage_waits(ctx: Context) -> list[Insight]:
     return [Insight(
         kind="frontstage_wait", subject=f"{a.customer_step}\n{a.answer_step}",
         summary=f"After '{a.customer_step}' the frontstage answers with '{a.answer_step}' a median "
-                f"{duration(a.waiting.median_s)} later (p90 {duration(a.waiting.p90_s)}, {count(a.count)} times)"
-                + (f"; {count(unanswered[a.customer_step])} times nothing in the frontstage follows."
+                f"{duration(a.waiting.median_s)} later (p90 {duration(a.waiting.p90_s)}, {times(a.count)})"
+                + (f"; {times(unanswered[a.customer_step])} nothing in the frontstage follows."
                    if unanswered.get(a.customer_step) else "."),
         numbers={"count": a.count, "median_s": a.waiting.median_s, "p90_s": a.waiting.p90_s,
                  "unanswered": unanswered.get(a.customer_step, 0)},
@@ -174,12 +174,13 @@ def _fail_points(ctx: Context) -> list[Insight]:
         if g.cases < ctx.floor:
             continue
         direct = sorted((f for f in g.failures if f.direct), key=lambda f: (-f.instances, f.activity))
-        what = ", ".join(f"'{f.activity}' {count(f.instances)}" for f in direct)
+        what = ", ".join(f"'{f.activity}' {count(f.after_step)}" for f in direct)
         after = f"After '{g.step}', {count(g.failure_instances)} of {count(g.step_instances)} " \
                 f"({share(ratio(g.failure_instances, g.step_instances))})" if g.step else \
                 f"{count(g.failure_instances)} times, cases"
-        back = f"; they do '{g.step}' {count(g.extra_step_instances)} more times, a median " \
-               f"{duration(g.back.median_s)} after the failure" if g.step and g.back.count else ""
+        again = f"; they do '{g.step}' {count(g.extra_step_instances)} more times" if g.extra_step_instances else ""
+        back = f"{again or '; they return to it'}, a median {duration(g.back.median_s)} after the failure" \
+            if g.step and g.back.count else again
         out.append(Insight(
             kind="fail_point", subject=f"{g.step}\n" + "\n".join(f.activity for f in g.failures),
             summary=f"{after} fail ({what}) in {count(g.cases)} cases ({share(g.cases / ctx.cases)}){back}, and "
@@ -193,7 +194,8 @@ def _fail_points(ctx: Context) -> list[Insight]:
             cases=g.cases, steps=([g.step] if g.step else []) + [f.activity for f in g.failures],
             flows=[(g.step, f.activity) for f in direct] if g.step else [],
             breakdown=[{"label": f.activity, "step": f.activity,
-                        "numbers": {"instances": f.instances, "cases": f.cases, "case_share": f.cases / ctx.cases,
+                        "numbers": {"instances": f.instances, "after_step": f.after_step, "cases": f.cases,
+                                    "case_share": f.cases / ctx.cases,
                                     "direct": int(f.direct), "back_median_s": f.back.median_s}}
                        for f in g.failures]))
     return out[:ctx.parameters.top]

@@ -2,7 +2,7 @@
 evidence_gap, happy_path and effort (see insights.py)."""
 
 from app.blueprint.insight_context import Context
-from app.blueprint.insight_text import Insight, count, duration, quoted, ratio, share
+from app.blueprint.insight_text import Insight, count, duration, plural, quoted, ratio, share
 from app.lanes.assign import LANES
 
 CUSTOMER_FACING = ("customer", "frontstage")
@@ -71,12 +71,18 @@ def _duplicate_checks(ctx: Context) -> list[Insight]:
         out.append(Insight(
             kind="duplicated_work", subject=f"same action\n{d.first}\n{d.second}",
             summary=f"'{d.second}' ({second}) does again what '{d.first}' ({first}) did, on {count(d.both_units)} of "
-                    f"{count(d.first_units)} {units}, a median {duration(d.lag.median_s)} later{hours}.",
+                    f"{count(d.first_units)} {units}, {_when(d.lag.median_s)}{hours}.",
             numbers={"first_units": d.first_units, "second_units": d.second_units, "both_units": d.both_units,
                      "both_cases": d.both_cases, "lag_median_s": d.lag.median_s, "lag_p90_s": d.lag.p90_s,
                      "first_hours": d.first_hours, "second_hours": d.second_hours},
             cases=d.both_cases, steps=[d.first, d.second], roles=[first, second]))
     return out
+
+
+def _when(lag_s: float | None) -> str:
+    if lag_s is None:
+        return "at an unknown time"
+    return f"a median {duration(lag_s)} later" if lag_s >= 0 else f"usually before it (a median {duration(-lag_s)})"
 
 
 def duplicated_work(ctx: Context) -> list[Insight]:
@@ -117,7 +123,7 @@ def _phase_gaps(ctx: Context) -> list[Insight]:
             continue
         out.append(Insight(
             kind="evidence_gap", subject=f"phase\n{phase['name']}",
-            summary=f"Phase '{phase['name']}' meets the customer in {count(len(facing))} steps ({quoted(facing[:3])}"
+            summary=f"Phase '{phase['name']}' meets the customer in {plural(len(facing), 'step')} ({quoted(facing[:3])}"
                     f"{' and more' if len(facing) > 3 else ''}) and leaves no evidence: nothing the customer can keep "
                     f"or show ({count(phase['cases'])} cases).",
             numbers={"customer_facing_steps": len(facing), "steps": len(steps), "cases": phase["cases"]},
@@ -187,9 +193,10 @@ def effort(ctx: Context) -> list[Insight]:
         main = r.steps[0]
         timed = f"; {count(r.instances - r.timed)} of its {count(r.instances)} instances have no start and are not " \
                 f"counted" if r.timed < r.instances else ""
+        who = "Staff with no role recorded spend" if r.role == "(no role)" else f"The {r.role} role spends"
         out.append(Insight(
             kind="effort", subject=r.role,
-            summary=f"The {r.role} role spends {r.hours:,.1f} staff hours ({share(ratio(r.hours, staff))} of all), "
+            summary=f"{who} {r.hours:,.1f} staff hours ({share(ratio(r.hours, staff))} of all), "
                     f"{r.hours / max(ctx.cases, 1):.2f} h per case, most on '{main.activity}' "
                     f"({main.hours:,.1f} h){timed}.",
             numbers={"hours": r.hours, "share_of_staff_hours": ratio(r.hours, staff),

@@ -66,10 +66,14 @@ def _back_to(ev: EventArrays, at: np.ndarray, step: int) -> np.ndarray:
 
 
 def _failure_step(ev: EventArrays, code: int, step: int, direct: bool) -> tuple[FailureStep, np.ndarray]:
+    """A failure step's figures, and per instance of it right after the group's step the time back."""
     at = positions_of(ev, code)
     back = _back_to(ev, at, step)
+    pred = predecessors(ev)[at]
+    right_after = (pred >= 0) & (ev.act[np.maximum(pred, 0)] == step) if step >= 0 else np.ones(len(at), dtype=bool)
     return FailureStep(activity=str(ev.act_labels[code]), instances=len(at), cases=len(np.unique(case_index(ev)[at])),
-                       direct=direct, back=quick_summary(back[back >= 0])), back
+                       direct=direct, after_step=int(right_after.sum()),
+                       back=quick_summary(back[back >= 0])), back[right_after]
 
 
 def fail_group(ev: EventArrays, spec: FailSpec) -> FailGroup:
@@ -90,7 +94,7 @@ def fail_group(ev: EventArrays, spec: FailSpec) -> FailGroup:
     back = np.concatenate([b for f, b in measured if f.direct] or [np.zeros(0, np.int64)])
     return FailGroup(
         step=str(ev.act_labels[spec.step]) if spec.step >= 0 else None, failures=tuple(f for f, _ in measured),
-        back=quick_summary(back[back >= 0]), failure_instances=sum(f.instances for f, _ in measured if f.direct),
+        back=quick_summary(back[back >= 0]), failure_instances=sum(f.after_step for f, _ in measured if f.direct),
         step_instances=len(step_at), cases=int(affected.sum()),
         extra_step_instances=int(len(in_affected) - len(np.unique(ci[in_affected]))),
         repeated_after=int(repeats.sum()), duration_with=quick_summary(durations[affected]),

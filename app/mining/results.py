@@ -151,6 +151,7 @@ class FailureStep:
     instances: int
     cases: int
     direct: bool  # it follows the group's step (else it is the recovery of another failure)
+    after_step: int  # instances right after an instance of the group's step (along the flow into them)
     back: Summary  # from its end to the start of the group's step again
 
 
@@ -160,8 +161,8 @@ class FailGroup:
 
     step: str | None  # the step the failures follow (None: the failures start cases)
     failures: tuple[FailureStep, ...]
-    back: Summary  # per direct failure: from its end to the start of the next `step` in its case
-    failure_instances: int
+    back: Summary  # per failure right after `step`: from its end to the start of the next `step` in its case
+    failure_instances: int  # instances of the direct failures right after `step`
     step_instances: int
     cases: int  # cases with a failure
     extra_step_instances: int  # instances of `step` beyond the first in those cases

@@ -41,8 +41,8 @@ def test_the_longest_wait_is_the_bottleneck_and_slower_than_assumed():
     assert first["numbers"]["total_wait_days"] == pytest.approx(50 / 24)
     assert first["numbers"]["share_of_all_waiting"] == pytest.approx(50 / 55)
     assert first["cases"] == {"count": 5, "share": 1.0}
-    assert first["summary"] == ("Cases wait a median 10.0 h before 'C', 2.1 days in all: the longest wait of the "
-                                "service; mostly after 'B' (5 times, median 10.0 h, 2.1 days).")
+    assert first["summary"] == ("Cases wait a median 10.0 h (p90 10.0 h) before 'C', 2.1 days in all: the longest "
+                                "wait of the service; mostly after 'B' (5 times, median 10.0 h, 2.1 days).")
     assert second["steps"] == ids("B") and second["numbers"]["total_wait_days"] == pytest.approx(5 / 24)
     slower = [i for i in found if "assumed_s" in i["numbers"]]
     assert len(slower) == 1  # B's 1 h is as assumed
