@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install migrate demo run test test-fast lint bench bench-ingest bench-mine lock clean
+.PHONY: install migrate demo run test test-fast fuzz lint bench bench-ingest bench-mine lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -31,6 +31,13 @@ test: demo
 
 test-fast: install
 	$(BIN)/pytest -m "not slow"
+
+# Schemathesis over every operation of a real server for FUZZ_SECONDS (make test runs ~60 s of it);
+# FUZZ_ARGS=--postgres runs it on a throwaway PostgreSQL instead of SQLite.
+FUZZ_SECONDS ?= 300
+FUZZ_ARGS ?=
+fuzz: install
+	$(BIN)/python -m tests.support.fuzz --max-time $(FUZZ_SECONDS) --max-examples 500 $(FUZZ_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,23 +1,55 @@
-"""blueprint-miner: serve | migrate | keys create | ingest | demo."""
+"""blueprint-miner: serve | migrate | keys create | ingest | demo | sync run | sync status."""
 
 import contextlib
 import os
 import shutil
+import sys
 import threading
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.config import get_settings
+from app.sync.cli import sync_cli
 
 cli = typer.Typer(help="Blueprint Miner: service blueprints mined from event logs.", no_args_is_help=True)
 keys = typer.Typer(help="API keys.", no_args_is_help=True)
 cli.add_typer(keys, name="keys")
+cli.add_typer(sync_cli, name="sync")
 console = Console(stderr=True)
+
+
+# The choices, for typer to check and list in --help (an unknown one is one line and exit 2).
+class Scope(StrEnum):
+    ingest = "ingest"
+    read = "read"
+    admin = "admin"
+
+
+class OnErrorChoice(StrEnum):
+    reject = "reject"
+    skip = "skip"
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise typer.BadParameter("may not be empty")
+    return value
+
+
+def _known_format(value: str | None) -> str | None:
+    from app.ingest.files import FORMATS
+
+    if value is not None and value not in FORMATS:
+        raise typer.BadParameter(f"unknown format {value!r}; use one of {', '.join(FORMATS)}")
+    return value
 
 
 def _engine():
@@ -38,7 +70,8 @@ def migrate() -> None:
 
 
 @cli.command()
-def serve(host: str = "127.0.0.1", port: int = 8000,
+def serve(host: str = "127.0.0.1",
+          port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
           worker: Annotated[str, typer.Option(help="process (a child worker, the default), thread, or none "
                                                    "(run `blueprint-miner worker` processes apart)")] = "process",
           no_worker: Annotated[bool, typer.Option("--no-worker", help="the same as --worker none")] = False) -> None:
@@ -95,30 +128,33 @@ def _follow_parent(parent_pid: int, ctx) -> None:
 
 
 @keys.command("create")
-def keys_create(workspace: Annotated[str, typer.Option(help="Workspace name (made if missing).")],
-                scope: Annotated[list[str], typer.Option(help="ingest, read, admin; repeatable.")] = None,
+def keys_create(workspace: Annotated[str, typer.Option(help="Workspace name (made if missing).",
+                                                      callback=_not_blank)],
+                scope: Annotated[list[Scope] | None, typer.Option(help="Repeatable; default: all three.")] = None,
                 name: str = "") -> None:
     """Create an API key and print it (it is stored only as a hash)."""
     from app.auth import service as auth
     from app.db import make_session_factory, transaction
 
+    scopes = [s.value for s in scope] if scope else list(auth.SCOPES)
     engine = _engine()
     with transaction(make_session_factory(engine)) as session:
-        key = auth.create_key(session, workspace=workspace, scopes=scope or list(auth.SCOPES), name=name)
+        key = auth.create_key(session, workspace=workspace, scopes=scopes, name=name)
     engine.dispose()
-    console.print(f"API key for workspace {workspace!r} (scopes: {', '.join(scope or auth.SCOPES)}):")
+    console.print(f"API key for workspace {workspace!r} (scopes: {', '.join(scopes)}):")
     print(key)
 
 
 @cli.command()
 def ingest(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
            source: Annotated[str, typer.Option(help="Source name (must exist in the workspace).")],
-           workspace: str = "demo", format: str | None = None, on_error: str = "reject",
-           object_type: str | None = None) -> None:
+           workspace: str = "demo",
+           format: Annotated[str | None, typer.Option(callback=_known_format, help="Default: from the name.")] = None,
+           on_error: OnErrorChoice = OnErrorChoice.reject, object_type: str | None = None) -> None:
     """Ingest a local file through the same service code as HTTP uploads, with a progress bar."""
     from app.ingest.schemas import UploadOptions
 
-    options = UploadOptions(format=format, on_error=on_error, object_type=object_type)
+    options = UploadOptions(format=format, on_error=on_error.value, object_type=object_type)
     upload = _run_local_upload(file, workspace=workspace, source_name=source, options=options)
     console.print(f"upload {upload.id}: {upload.events_ingested} events stored, "
                   f"{upload.events_duplicate} duplicates, {upload.cases} cases, {upload.rows_rejected} rows rejected")
@@ -181,16 +217,25 @@ def _with_progress(thread: threading.Thread, runner) -> None:
 
 
 @cli.command()
-def demo(folder: Path = Path("sample_logs/demo")) -> None:
+def demo(folder: Annotated[Path, typer.Option(exists=True, file_okay=False, help="Holds manifest.json.")]
+         = Path("sample_logs/demo")) -> None:
     """Migrate, then load the demo (a workspace, its sources and logs) unless it is loaded already."""
     from app.demo import load_demo
 
+    if not (folder / "manifest.json").is_file():
+        raise typer.BadParameter(f"{folder} holds no manifest.json", param_hint="'--folder'")
     migrate()
     load_demo(folder, settings=get_settings(), console=console, run_upload=_run_local_upload)
 
 
 def main() -> None:
-    cli()
+    """The console script: a database that cannot be reached is one line, not a traceback."""
+    try:
+        cli()
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        console.print(f"[red]database error:[/red] {escape(reason)} (check BLUEPRINT_DATABASE_URL)")
+        sys.exit(1)
 
 
 if __name__ == "__main__":

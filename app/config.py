@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     worker: Literal["thread", "process", "none"] = Field(
         default="thread", description="The worker beside the API: a child process (what `serve` runs), a thread "
                                       "(tests), or none (when `blueprint-miner worker` processes run apart).")
+    sqlite_busy_timeout_s: float = Field(
+        default=10.0, gt=0, description="SQLite: how long an API request waits for another process's write before "
+                                        "answering 503 with Retry-After.")
+    secret_key: str | None = Field(
+        default=None, description="Encrypts stored sync credentials (a Fernet key, or any passphrase, hashed to "
+                                  "one); unset: a key generated once into data_dir/secret.key.")
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=True, description="Structured (JSON lines) logs.")
 

@@ -21,26 +21,41 @@ def import_models() -> None:
     from app.jobs import models as _jobs  # noqa: F401
     from app.sources import models as _sources  # noqa: F401
     from app.store import models as _store  # noqa: F401
+    from app.sync import models as _sync  # noqa: F401
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
-    cur = dbapi_conn.cursor()
-    # WAL lets readers go on while one upload writes; a large page cache keeps the
-    # random-keyed dedup index in memory during bulk inserts.
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=60000")
+def _sqlite_pragmas(busy_timeout_s: float):
+    def apply(dbapi_conn, _record) -> None:
+        cur = dbapi_conn.cursor()
+        # WAL lets readers go on while one upload writes; a large page cache keeps the
+        # random-keyed dedup index in memory during bulk inserts.
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+        _rest(cur)
+
+    return apply
+
+
+def _rest(cur) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA cache_size=-262144")
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
 
 
-def make_engine(url: str) -> Engine:
+# SQLite has one writer at a time. A worker's job holds the write lock for the seconds its
+# transaction takes; API requests wait at most API_BUSY_TIMEOUT_S for it, then answer 503 with
+# Retry-After (app/errors.py), never a minute's hang. Jobs wait longer: they are not in a hurry.
+API_BUSY_TIMEOUT_S = 10.0
+JOB_BUSY_TIMEOUT_S = 120.0
+
+
+def make_engine(url: str, *, busy_timeout_s: float = API_BUSY_TIMEOUT_S) -> Engine:
     """An engine for `url`, with SQLite tuned for concurrent reads and bulk writes."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_s})
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_s))
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")

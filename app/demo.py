@@ -6,6 +6,7 @@ from pathlib import Path
 from app.auth import service as auth
 from app.config import Settings
 from app.db import make_engine, make_session_factory, transaction
+from app.demo_live import configure_live
 from app.ingest import repository as uploads
 from app.ingest.schemas import UploadOptions
 from app.sources import repository as sources
@@ -29,7 +30,14 @@ def load_demo(folder: Path, *, settings: Settings, console, run_upload) -> None:
                     workspace_id=ws.id, name=spec["name"], system=spec["system"],
                     timezone=spec.get("timezone", "UTC"),
                     mapping=Mapping(**spec["mapping"]).model_dump(exclude_defaults=True)))
-            if not uploads.stored_counts(session, source_id=source.id)[0]:
+            if "live" in spec:  # pulled by a sync job as the server runs (app/demo_live.py)
+                coming = configure_live(session, workspace_id=ws.id, source_id=source.id, folder=folder,
+                                        settings=settings, spec=spec["live"])
+                if coming is not None:
+                    console.print(f"demo: source {spec['name']!r} is synced every {spec['live'].get('every_s', 15)} s;"
+                                  f" {coming} of its events arrive over {spec['live'].get('replay_minutes', 10)} "
+                                  "minutes once the server runs")
+            elif not uploads.stored_counts(session, source_id=source.id)[0]:
                 todo += [(spec["name"], folder / f) for f in spec["files"]]
     engine.dispose()
     for source_name, path in todo:

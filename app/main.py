@@ -16,9 +16,12 @@ from app.ingest.endpoints import router as ingest_router
 from app.ingest.jobs import UploadRunner
 from app.ingest.leftovers import remove_leftovers
 from app.jobs.embedded import EmbeddedWorker
+from app.limits import RequestLimits
 from app.memory import tune_allocator
+from app.openapi import install_openapi
 from app.sources.endpoints import router as sources_router
 from app.store.service import ColumnarRefresher
+from app.sync.endpoints import router as sync_router
 
 
 def _embedded_worker(settings: Settings, engine, factory, cache: FeedCache) -> EmbeddedWorker:
@@ -33,7 +36,7 @@ def _embedded_worker(settings: Settings, engine, factory, cache: FeedCache) -> E
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     tune_allocator()
-    engine = make_engine(settings.resolved_database_url())
+    engine = make_engine(settings.resolved_database_url(), busy_timeout_s=settings.sqlite_busy_timeout_s)
     factory = make_session_factory(engine)
     runner = UploadRunner(engine, factory, settings)
     refresher = ColumnarRefresher(engine, factory, settings.data_dir, upload_keys=upload_repository.upload_keys)
@@ -66,13 +69,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.feed_cache = cache
     app.state.models = ModelStore(factory)
     install_error_handlers(app)
+    app.add_middleware(RequestLimits)
     app.include_router(sources_router)
     app.include_router(ingest_router)
     app.include_router(blueprint_router)
+    app.include_router(sync_router)
 
     @app.get("/healthz", tags=["health"])
-    def healthz() -> dict:
+    def healthz() -> dict[str, str]:
         """Liveness: no key needed."""
         return {"status": "ok"}
 
+    # /openapi.json, /docs and /redoc answer without a key: the contract is public, the data is not.
+    install_openapi(app)
     return app

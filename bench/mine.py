@@ -63,6 +63,8 @@ TARGETS = {
     "pm4py_over_cold": 7.0,  # plain pm4py pipeline total / cold feed
     "cached_feed_ms": 20.0,  # median cached GET (200 with the body)
     "peak_rss_mb": 600.0,  # VmHWM of the restarted server after the cold feed
+    "first_feed_after_upload_s": 1.0,  # the first GET once the upload says succeeded
+    "cached_while_model_ms": 20.0,  # median cached GET while a worker computes the model
 }
 
 # Lane rules over the generator's activity names (first match wins). "Ticket reopened" and
@@ -201,6 +203,16 @@ def await_revision(server: MineServer, blueprint_id: int, revision: int, timeout
     raise RuntimeError(f"blueprint {blueprint_id} revision {revision} not visible after {timeout} s")
 
 
+def _job_seconds(upload: dict) -> float | None:
+    """started_at to finished_at of the upload's job (its events stored and committed)."""
+    from datetime import datetime
+
+    if not upload.get("started_at") or not upload.get("finished_at"):
+        return None
+    start, end = (datetime.fromisoformat(upload[k].replace("Z", "+00:00")) for k in ("started_at", "finished_at"))
+    return round((end - start).total_seconds(), 3)
+
+
 def _ms(seconds: list[float]) -> dict:
     return {"median": round(1000 * statistics.median(seconds), 2), "min": round(1000 * min(seconds), 2),
             "max": round(1000 * max(seconds), 2), "n": len(seconds)}
@@ -309,27 +321,29 @@ def run_server_side(logs: dict, *, cold_runs: int, cached_runs: int, py_spy: boo
         server = MineServer(data_dir, key, "ingest")
         try:
             source = server.create_source("bench mine", mapping)
+            # The blueprint exists before the data comes: what a user lives through is the first
+            # feed right after the upload says "succeeded" (the worker has brought the copy and
+            # the blueprint's feed up to date by then).
+            r = server.http.post("/v1/blueprints", json=blueprint_body(source))
+            if r.status_code != 201:
+                raise RuntimeError(f"blueprint answered {r.status_code}: {r.text[:2000]}")
+            blueprint = r.json()["id"]
             print("  uploading ...", flush=True)
             up = server.upload(source, logs["csv"])
             upload = up["upload"]
             if upload["status"] != "succeeded":
                 raise RuntimeError(f"upload {upload['status']}: {upload.get('detail')} {upload.get('errors', [])[:3]}")
-            row["upload"] = {"seconds": round(up["seconds"], 3), "events_ingested": upload["events_ingested"],
-                             "cases": upload.get("cases"),
-                             "peak_rss_mb": round(ingest.proc_status(server.pid)["VmHWM"] / 1024, 1)}
-            print(f"  ingested {upload['events_ingested']:,} events in {up['seconds']:.2f}s", flush=True)
-            r = server.http.post("/v1/blueprints", json=blueprint_body(source))
-            if r.status_code != 201:
-                raise RuntimeError(f"blueprint answered {r.status_code}: {r.text[:2000]}")
-            blueprint = r.json()["id"]
-            await_revision(server, blueprint, r.json()["revision"])
-            server.wait_idle(quiet=0.5)
             rss_before = ingest.proc_status(server.pid)["VmRSS"]
             _, seconds = get_feed(server, blueprint)
-            row["cold_after_upload_s"] = round(seconds, 3)
-            row["cold_after_upload_rss_growth_mb"] = round(
+            row["upload"] = {"seconds": round(up["seconds"], 3), "events_ingested": upload["events_ingested"],
+                             "cases": upload.get("cases"), "job_s": _job_seconds(upload),
+                             "peak_rss_mb": round(ingest.proc_status(server.pid)["VmHWM"] / 1024, 1)}
+            print(f"  ingested {upload['events_ingested']:,} events in {up['seconds']:.2f}s "
+                  f"(stored after {row['upload']['job_s']}s of job)", flush=True)
+            row["first_feed_after_upload_s"] = round(seconds, 3)
+            row["first_feed_after_upload_rss_growth_mb"] = round(
                 (ingest.proc_status(server.pid)["VmRSS"] - rss_before) / 1024, 1)
-            print(f"  cold feed in the ingesting process: {seconds:.2f}s", flush=True)
+            print(f"  first feed right after the upload says succeeded: {seconds:.2f}s", flush=True)
             wait_for_model(server, blueprint)  # so that the shutdown does not wait for it
         finally:
             server.close(keep_log=OUT / f"server-mine-{n}-ingest.log")
@@ -337,6 +351,8 @@ def run_server_side(logs: dict, *, cold_runs: int, cached_runs: int, py_spy: boo
         # ---- restart (fresh process, empty cache) and GET: cold, and its peak memory
         colds, feed = [], None
         for i in range(cold_runs):
+            # Cold means computed: the feeds a worker saved on disk are removed before each start.
+            shutil.rmtree(data_dir / "feeds", ignore_errors=True)
             server = MineServer(data_dir, key, f"cold{i}")
             last = i == cold_runs - 1
             try:
@@ -393,6 +409,10 @@ def run_server_side(logs: dict, *, cold_runs: int, cached_runs: int, py_spy: boo
                 r2, warm = get_feed(server, blueprint)
                 if r2.headers.get("etag") == etag:
                     raise RuntimeError("the ETag did not change with the revision")
+                # The new revision's model is computed by the worker process now: the API's
+                # cached answers meanwhile.
+                while model_status(rc := get_feed(server, blueprint)[0]) == "computing" and len(during) < 200:
+                    during.append(get_feed(server, blueprint)[1])
                 row["cached_ms"] = _ms(cached)
                 row["cached_while_model_computing_ms"] = _ms(during) if during else None
                 row["not_modified_ms"] = _ms(not_modified)
@@ -555,7 +575,8 @@ def report(results: list[dict]) -> None:
         print(f"  upload {s['upload']['seconds']:.2f}s (peak RSS while ingesting {s['upload']['peak_rss_mb']:.0f} MB); "
               f"feed JSON {s['feed_bytes'] / 1e3:.0f} kB; lanes {fs['lanes']}, unmapped {fs['unmapped']}")
         print(f"  cold feed: after restart {[c['seconds'] for c in s['cold']]} s (median {s['cold_feed_s']:.2f}s); "
-              f"in the ingesting process {s['cold_after_upload_s']:.2f}s; recompute in a warm process "
+              f"first feed right after the upload succeeded {s['first_feed_after_upload_s']:.2f}s; recompute in a "
+              "warm process "
               f"{s['recompute_warm_s']:.2f}s")
         print(f"  memory: idle {s['cold'][0]['idle_rss_mb']:.0f} MB -> peak {s['peak_rss_mb']:.0f} MB when the cold "
               f"feed has answered (VmHWM of the restarted process), {s['peak_rss_with_model_mb']:.0f} MB once the "
@@ -602,6 +623,12 @@ def report(results: list[dict]) -> None:
          s["cached_ms"]["median"] <= TARGETS["cached_feed_ms"]),
         ("peak memory (cold feed)", f"{s['peak_rss_mb']:.0f} MB", f"<= {TARGETS['peak_rss_mb']:.0f} MB",
          s["peak_rss_mb"] <= TARGETS["peak_rss_mb"]),
+        ("first feed after upload", f"{s['first_feed_after_upload_s']:.2f} s",
+         f"<= {TARGETS['first_feed_after_upload_s']:.1f} s",
+         s["first_feed_after_upload_s"] <= TARGETS["first_feed_after_upload_s"]),
+        ("cached, model computing", f"{during['median']:.1f} ms" if (during := s.get("cached_while_model_computing_ms"))
+         else "-", f"<= {TARGETS['cached_while_model_ms']:.0f} ms",
+         during["median"] <= TARGETS["cached_while_model_ms"] if during else None),
         ("  ... incl. the BPMN model", f"{s['peak_rss_with_model_mb']:.0f} MB", f"<= {TARGETS['peak_rss_mb']:.0f} MB",
          s["peak_rss_with_model_mb"] <= TARGETS["peak_rss_mb"]),
     ]

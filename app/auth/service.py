@@ -20,10 +20,11 @@ class Principal:
     workspace_id: int
     scopes: frozenset[str]
 
-    def require(self, scope: str) -> None:
-        # admin implies every scope.
-        if scope not in self.scopes and "admin" not in self.scopes:
-            raise Forbidden(f"this API key lacks the '{scope}' scope")
+    def require(self, *scopes: str) -> None:
+        """403 unless the key holds one of `scopes` (admin implies every scope)."""
+        if "admin" not in self.scopes and not self.scopes.intersection(scopes):
+            needed = " or ".join(f"'{s}'" for s in scopes)
+            raise Forbidden(f"this API key lacks the {needed} scope")
 
 
 def hash_key(key: str) -> str:
@@ -54,11 +55,11 @@ def create_key(session: Session, *, workspace: str, scopes: list[str], name: str
     return key
 
 
-def authenticate(session: Session, authorization: str | None) -> Principal:
-    """The principal behind an `Authorization: Bearer <key>` header, or 401."""
-    if not authorization or not authorization.lower().startswith("bearer "):
+def authenticate(session: Session, key: str | None) -> Principal:
+    """The principal behind the key of an `Authorization: Bearer <key>` header, or 401."""
+    if not key:
         raise Unauthorized("send an API key as 'Authorization: Bearer <key>'")
-    found = repository.key_by_hash(session, hash_key(authorization[7:].strip()))
+    found = repository.key_by_hash(session, hash_key(key.strip()))
     if found is None:
         raise Unauthorized("unknown API key")
     return Principal(workspace_id=found.workspace_id, scopes=frozenset(found.scopes.split(",")))

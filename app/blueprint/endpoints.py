@@ -1,6 +1,5 @@
 """/v1/blueprints: define a service's blueprint and read its observed feed."""
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -16,8 +15,12 @@ from app.db import SessionDep
 from app.deps import FeedCacheDep, ModelStoreDep, SettingsDep
 from app.lanes import service as suggestions
 from app.lanes.schemas import LaneSuggestionsOut
+from app.openapi import problems
+from app.params import DATE_TIME_TEXT, BlueprintId, UtcDateTime
 
 router = APIRouter(tags=["blueprints"])
+# Reads of the feed parse the blueprint's filter segments (and a query's): attribute=value.
+SEGMENT_REFUSED = problems(400, e400="A segment is not attribute=value")
 
 
 def _out(session, blueprint, principal, settings) -> BlueprintOut:
@@ -41,14 +44,14 @@ def list_blueprints(session: SessionDep, principal: ReadPrincipal):
 
 
 @router.get("/v1/blueprints/{blueprint_id}", response_model=BlueprintOut)
-def get_blueprint(blueprint_id: int, session: SessionDep, principal: ReadPrincipal, settings: SettingsDep):
+def get_blueprint(blueprint_id: BlueprintId, session: SessionDep, principal: ReadPrincipal, settings: SettingsDep):
     """One blueprint's definition."""
     found = service.get_blueprint(session, workspace_id=principal.workspace_id, blueprint_id=blueprint_id)
     return _out(session, found, principal, settings)
 
 
 @router.put("/v1/blueprints/{blueprint_id}", response_model=BlueprintOut)
-def replace_blueprint(blueprint_id: int, body: BlueprintIn, session: SessionDep, principal: AdminPrincipal,
+def replace_blueprint(blueprint_id: BlueprintId, body: BlueprintIn, session: SessionDep, principal: AdminPrincipal,
                       settings: SettingsDep):
     """Replace a blueprint's definition (its revision goes up; feeds recompute)."""
     replaced = service.replace_blueprint(session, workspace_id=principal.workspace_id, blueprint_id=blueprint_id,
@@ -57,23 +60,25 @@ def replace_blueprint(blueprint_id: int, body: BlueprintIn, session: SessionDep,
 
 
 @router.delete("/v1/blueprints/{blueprint_id}", status_code=204)
-def delete_blueprint(blueprint_id: int, session: SessionDep, principal: AdminPrincipal):
+def delete_blueprint(blueprint_id: BlueprintId, session: SessionDep, principal: AdminPrincipal):
     """Delete a blueprint (its sources and events stay)."""
     service.delete_blueprint(session, workspace_id=principal.workspace_id, blueprint_id=blueprint_id)
     return Response(status_code=204)
 
 
-@router.get("/v1/blueprints/{blueprint_id}/feed", response_model=Feed, response_model_by_alias=True)
-def get_feed(blueprint_id: int, request: Request, session: SessionDep, principal: ReadPrincipal,
+@router.get("/v1/blueprints/{blueprint_id}/feed", response_model=Feed, response_model_by_alias=True,
+            responses={304: {"description": "Not modified (If-None-Match named the current ETag)"},
+                       **SEGMENT_REFUSED})
+def get_feed(blueprint_id: BlueprintId, request: Request, session: SessionDep, principal: ReadPrincipal,
              settings: SettingsDep, cache: FeedCacheDep, models: ModelStoreDep,
-             from_: Annotated[datetime | None, Query(alias="from")] = None,
-             to: Annotated[datetime | None, Query()] = None,
+             from_: Annotated[UtcDateTime | None, Query(alias="from", description=DATE_TIME_TEXT)] = None,
+             to: Annotated[UtcDateTime | None, Query(description=DATE_TIME_TEXT)] = None,
              segment: Annotated[list[str] | None, Query(description="attribute=value; repeatable")] = None):
     """The observed blueprint (schema blueprint-feed/1). Cases are in the window when they begin in
     [from, to); a segment keeps cases with an event holding attribute=value. ETag / If-None-Match."""
     feed, etag = feeds.feed_for(session, cache, workspace_id=principal.workspace_id, blueprint_id=blueprint_id,
                                 window=(from_, to), segment=segment or [], models=models, data_dir=settings.data_dir)
-    feed, etag = feeds.with_model(feed, etag, models)
+    feed, etag = feeds.with_live_status(session, feed, etag, models)
     quoted = f'"{etag}"'
     if request.headers.get("if-none-match") in (quoted, etag, f"W/{quoted}"):
         return Response(status_code=304, headers={"ETag": quoted})
@@ -81,8 +86,9 @@ def get_feed(blueprint_id: int, request: Request, session: SessionDep, principal
 
 
 @router.get("/v1/blueprints/{blueprint_id}/bpmn", response_class=Response,
-            responses={200: {"content": {"application/xml": {}}, "description": "BPMN 2.0 XML"}})
-def get_bpmn(blueprint_id: int, session: SessionDep, principal: ReadPrincipal, settings: SettingsDep,
+            responses={200: {"content": {"application/xml": {"schema": {"type": "string"}}},
+                             "description": "BPMN 2.0 XML"}, **SEGMENT_REFUSED})
+def get_bpmn(blueprint_id: BlueprintId, session: SessionDep, principal: ReadPrincipal, settings: SettingsDep,
              cache: FeedCacheDep, models: ModelStoreDep):
     """The process model (pm4py's inductive miner on the variants covering 95% of cases) as BPMN 2.0,
     one lane per blueprint lane; opens in bpmn.io and Camunda Modeler. Waits while it is computed."""
@@ -93,8 +99,8 @@ def get_bpmn(blueprint_id: int, session: SessionDep, principal: ReadPrincipal, s
                     headers={"Content-Disposition": f'attachment; filename="blueprint-{blueprint_id}.bpmn"'})
 
 
-@router.get("/v1/blueprints/{blueprint_id}/handoffs", response_model=HandoffPage)
-def get_handoffs(blueprint_id: int, session: SessionDep, principal: ReadPrincipal, settings: SettingsDep,
+@router.get("/v1/blueprints/{blueprint_id}/handoffs", response_model=HandoffPage, responses=SEGMENT_REFUSED)
+def get_handoffs(blueprint_id: BlueprintId, session: SessionDep, principal: ReadPrincipal, settings: SettingsDep,
                  cache: FeedCacheDep, models: ModelStoreDep,
                  by: Annotated[HandoffsBy, Query(description="lane, resource or role")] = HandoffsBy.resource,
                  lane: Annotated[str | None, Query(description="with by=resource: only the pairs inside this lane")]
@@ -108,8 +114,8 @@ def get_handoffs(blueprint_id: int, session: SessionDep, principal: ReadPrincipa
 
 
 @router.get("/v1/blueprints/{blueprint_id}/lanes/suggest", response_model=LaneSuggestionsOut,
-            response_model_exclude_none=True)
-def suggest_lanes(blueprint_id: int, request: Request, session: SessionDep, principal: ReadPrincipal):
+            response_model_exclude_none=True, responses=SEGMENT_REFUSED)
+def suggest_lanes(blueprint_id: BlueprintId, request: Request, session: SessionDep, principal: ReadPrincipal):
     """Proposed lane rules on roles, teams and system accounts (never one per person), each with its
     evidence, a confidence and a one-sentence reason; `lanes` is all of it, ready to PUT into the
     blueprint's `lanes`, and leaves no event unmapped."""

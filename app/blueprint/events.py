@@ -137,6 +137,10 @@ def _text(rows: list[SourceRows], column: str | None) -> Coded:
     return coded(pa.chunked_array(chunks, _TEXT))
 
 
+def _all_null(rows: list[SourceRows], column: str) -> bool:
+    return all(column not in r.table.column_names or r.table[column].null_count == r.table.num_rows for r in rows)
+
+
 def _threads(rows: list[SourceRows]) -> Coded:
     """Each event's thread within its case: its source, and the value of the source's thread
     column where it names one (events without a value share the source's own thread)."""
@@ -163,10 +167,19 @@ def gather(rows: list[SourceRows], attributes: list[str], window: tuple[int | No
     ts = _ints(rows, "timestamp")
     order = keep[case_time_order(case.codes[keep], ts[keep])]
     text = {"source": Coded(source, pa.array([r.name for r in rows], pa.string())),
-            "system": coded(pa.array([r.system for r in rows], pa.string()).take(pa.array(source))),
-            "role": _text(rows, "role"), "lifecycle": _text(rows, "lifecycle"), "thread": _threads(rows),
-            **{f"attr:{a}": _text(rows, f"attr:{a}") for a in attributes}}
+            "system": coded(pa.array([r.system for r in rows], pa.string()).take(pa.array(source)))}
+    # Columns no event fills (no roles, no lifecycle, an attribute no event has) are not gathered:
+    # they are all null, whatever the order. A source without a thread column is one thread.
+    null = [c for c in ("role", "lifecycle", *(f"attr:{a}" for a in attributes)) if _all_null(rows, c)]
+    threaded = any(r.thread_column and r.thread_column in r.table.column_names for r in rows)
+    text.update({c: _text(rows, c) for c in ("role", "lifecycle", *(f"attr:{a}" for a in attributes))
+                 if c not in null})
+    if threaded:
+        text["thread"] = _threads(rows)
     text = {k: v.take(order) for k, v in text.items()}
+    text.update({c: Coded(np.full(len(order), -1, np.int64), pa.array([], pa.string())) for c in null})
+    if not threaded:
+        text["thread"] = text["source"]
     act, resource, case_codes = _text(rows, "activity").take(order), _text(rows, "resource").take(order), \
         case.codes[order]
     ts = ts[order]

@@ -4,6 +4,8 @@ A feed is computed once per data version (cache.data_version: the workspace, the
 identity, revision and definition, each source's identity and data version, the query) and
 served from the cache otherwise; the version is also the ETag."""
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -187,10 +189,25 @@ def _source_info(session: Session, source, counts: dict[int, int], modes: dict[i
             "last_ingest_at": last.isoformat() if last else None, "lifecycle": modes.get(source.id, "events")}
 
 
-def with_model(feed: dict, etag: str, models: ModelStore) -> tuple[dict, str]:
-    """The feed with its model's current status; the status is part of the ETag."""
+def with_live_status(session: Session, feed: dict, etag: str, models: ModelStore) -> tuple[dict, str]:
+    """The feed with what changes without its data changing: its model's status and each
+    source's sync freshness (read at every request; both are part of the ETag, but for lag_s,
+    which only says how long ago the newest event was)."""
+    from app.sync.service import sync_freshness
+
     status, error = models.status(etag)
-    return {**feed, "model": {**feed["model"], "status": status, "error": error}}, f"{etag}-{status}"
+    sources = [{**s, "sync": _json_times(sync_freshness(session, s["id"]))} for s in feed["sources"]]
+    moving = json.dumps([status, [{k: v for k, v in (s["sync"] or {}).items() if k != "lag_s"} for s in sources]],
+                        default=str)
+    suffix = hashlib.sha256(moving.encode()).hexdigest()[:8]
+    live = {**feed, "sources": sources, "model": {**feed["model"], "status": status, "error": error}}
+    return live, f"{etag}-{status}-{suffix}"
+
+
+def _json_times(found: dict | None) -> dict | None:
+    if found is None:
+        return None
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in found.items()}
 
 
 def model_xml(models: ModelStore, etag: str, timeout: float = 300) -> bytes:

@@ -177,6 +177,13 @@ class Unmapped(_Strict):
     cases: int
 
 
+class SyncFreshness(_Strict):
+    last_success_at: str | None = Field(description="when the last successful run finished")
+    lag_s: float | None = Field(description="now minus the newest event time a successful run stored")
+    next_run_at: str | None
+    last_error: str | None = Field(description="the latest run's error, if it failed")
+
+
 class SourceInfo(_Strict):
     id: int
     name: str
@@ -184,6 +191,7 @@ class SourceInfo(_Strict):
     events: int
     last_ingest_at: str | None
     lifecycle: Literal["pair", "complete_only", "events"]
+    sync: SyncFreshness | None = Field(default=None, description="null when the source is not synced")
 
 
 class Lifecycle(_Strict):

@@ -128,7 +128,7 @@ def observe_blueprint(found: BlueprintEvents, definition: BlueprintIn, *, source
         unmapped=_unmapped(found, lane_of_event, inst, lane), phase_names=names, phase_of=phase_of,
         phases=phase_figures(ev, phase_of, len(names)), lane_handovers=lane_handovers(ev, lanes_of, LANES),
         within_lanes=handovers_within_lanes(ev, lanes_of, LANES),
-        role_handovers=discover_handovers(ev, role.codes, role.names()),
+        role_handovers=discover_handovers(ev, role.codes, role.names()) if (role.codes >= 0).any() else (),
         leads={pair: lead_times(ev, *pair) for pair in lead_pairs(definition)},
         model_coverage=covered_share(np.asarray(seen.variants.counts), MODEL_COVERAGE), threaded=inst.threaded,
         source_modes={sid: mode.value for sid, mode in zip(source_ids, inst.modes, strict=False)},

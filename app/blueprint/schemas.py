@@ -2,12 +2,13 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.blueprint.insight_parameters import InsightSettings
 from app.lanes.schemas import LaneRules
+from app.params import BodyId, RequestBody, UtcDateTime
 from app.patterns import check_pattern
 
 # Limits of one definition (documented in the README): beyond them a feed would read too many
@@ -116,20 +117,28 @@ class Assumptions(BaseModel):
         return v
 
 
+def _segment(value: str) -> str:
+    name, sep, _ = value.partition("=")
+    if not sep or not name:
+        raise ValueError(f"segment {value!r}: write it as attribute=value")
+    return value
+
+
 class Filters(BaseModel):
     model_config = FINITE
 
-    from_: datetime | None = Field(default=None, alias="from")
-    to: datetime | None = None
-    segment: list[str] = Field(default_factory=list, description="attribute=value, all must hold",
+    from_: UtcDateTime | None = Field(default=None, alias="from")
+    to: UtcDateTime | None = None
+    segment: list[Annotated[str, AfterValidator(_segment)]] = Field(
+        default_factory=list, description="attribute=value, all must hold",
                                max_length=MAX_SEGMENTS)
 
 
-class BlueprintIn(BaseModel):
+class BlueprintIn(RequestBody):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
     name: str = Field(min_length=1, max_length=200)
-    sources: list[int] = Field(min_length=1, max_length=MAX_SOURCES, description="Source ids, each once")
+    sources: list[BodyId] = Field(min_length=1, max_length=MAX_SOURCES, description="Source ids, each once")
     correlation: Correlation = Field(default_factory=Correlation)
     lanes: LaneRules = Field(default_factory=LaneRules,
                              description="Rules (first match wins) and a default lane; a plain list of rules is "

@@ -6,17 +6,21 @@ from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from app.auth.deps import IngestPrincipal, ReadPrincipal
+from app.auth.deps import IngestPrincipal, UploadStatusPrincipal
 from app.db import SessionDep
 from app.ingest import jobs, service
-from app.ingest.schemas import PushedEvent, UploadOptions, UploadOut
+from app.ingest.schemas import PushedEvent, UploadDeleted, UploadOptions, UploadOut
 from app.ingest.spool import receive_file
+from app.openapi import problems
+from app.params import SourceId, UploadId
 from app.sources import service as sources
 
 router = APIRouter(tags=["uploads"])
 MULTIPART = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"],
     "properties": {"file": {"type": "string", "format": "binary"}}}}}}}
+FILE_REFUSED = problems(413, 415, e413="The file is larger than max_upload_mb, or inflates beyond the limits",
+                        e415="Not a format the service reads")
 
 
 def _out(upload, runner) -> dict:
@@ -29,8 +33,9 @@ def _out(upload, runner) -> dict:
 
 
 @router.post("/v1/sources/{source_id}/uploads", status_code=201, response_model=UploadOut,
-             openapi_extra=MULTIPART, responses={202: {"model": UploadOut, "description": "Queued"}})
-async def upload_file(source_id: int, request: Request, session: SessionDep, principal: IngestPrincipal,
+             openapi_extra=MULTIPART,
+             responses={202: {"model": UploadOut, "description": "Queued"}, **FILE_REFUSED})
+async def upload_file(source_id: SourceId, request: Request, session: SessionDep, principal: IngestPrincipal,
                       options: Annotated[UploadOptions, Query()]):
     """Upload a log (CSV, XES, Parquet, JSON lines, OCEL 2.0; optionally gzipped) as multipart field `file`.
 
@@ -45,7 +50,7 @@ async def upload_file(source_id: int, request: Request, session: SessionDep, pri
 
 
 @router.post("/v1/sources/{source_id}/events", status_code=201, response_model=UploadOut)
-def push_events(source_id: int, request: Request, principal: IngestPrincipal,
+def push_events(source_id: SourceId, request: Request, principal: IngestPrincipal,
                 items: Annotated[list[PushedEvent], Body(max_length=100_000)]):
     """Push a JSON array of events (case_id, activity, timestamp, ...; a given event_id is the idempotency key)."""
     runner = request.app.state.uploads
@@ -54,7 +59,7 @@ def push_events(source_id: int, request: Request, principal: IngestPrincipal,
 
 
 @router.get("/v1/sources/{source_id}/uploads", response_model=list[UploadOut])
-def list_uploads(source_id: int, request: Request, session: SessionDep, principal: ReadPrincipal):
+def list_uploads(source_id: SourceId, request: Request, session: SessionDep, principal: UploadStatusPrincipal):
     """The source's uploads, newest first."""
     runner = request.app.state.uploads
     return [_out(u, runner) for u in service.list_uploads(session, workspace_id=principal.workspace_id,
@@ -62,14 +67,15 @@ def list_uploads(source_id: int, request: Request, session: SessionDep, principa
 
 
 @router.get("/v1/uploads/{upload_id}", response_model=UploadOut)
-def get_upload(upload_id: int, request: Request, session: SessionDep, principal: ReadPrincipal):
+def get_upload(upload_id: UploadId, request: Request, session: SessionDep, principal: UploadStatusPrincipal):
     """An upload's status and progress (rows_read while running)."""
     upload = service.get_upload(session, workspace_id=principal.workspace_id, upload_id=upload_id)
     return _out(upload, request.app.state.uploads)
 
 
-@router.delete("/v1/uploads/{upload_id}")
-def delete_upload(upload_id: int, session: SessionDep, principal: IngestPrincipal) -> dict:
+@router.delete("/v1/uploads/{upload_id}", response_model=UploadDeleted,
+               responses=problems(409, e409="The upload is queued or running"))
+def delete_upload(upload_id: UploadId, session: SessionDep, principal: IngestPrincipal):
     """Undo an upload: remove it and exactly the events it added."""
     removed = service.delete_upload(session, workspace_id=principal.workspace_id, upload_id=upload_id)
-    return {"id": upload_id, "events_deleted": removed}
+    return UploadDeleted(id=upload_id, events_deleted=removed)

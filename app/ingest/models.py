@@ -17,7 +17,7 @@ class Upload(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(10), default="file")  # file | push
+    kind: Mapped[str] = mapped_column(String(10), default="file")  # file | push | sync (a unit a sync run stored)
     filename: Mapped[str] = mapped_column(String(500), default="")
     format: Mapped[str] = mapped_column(String(20), default="")
     options: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)

@@ -66,3 +66,10 @@ def upload_keys(session: Session, *, source_id: int) -> list[UploadKey]:
                            .where(Upload.source_id == source_id, Upload.status == "succeeded")
                            .order_by(Upload.id)).all()
     return [UploadKey(id=r[0], created=r[1].isoformat(), events=int(r[2])) for r in rows]
+
+
+def take_events(session: Session, moved: dict[int, int]) -> None:
+    """Earlier uploads gave up events (replaced by a newer version): they hold that many fewer."""
+    for upload_id, count in moved.items():
+        session.execute(update(Upload).where(Upload.id == upload_id)
+                        .values(events_ingested=Upload.events_ingested - count))

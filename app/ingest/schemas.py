@@ -1,10 +1,11 @@
 """The uploads API contract."""
 
+import math
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.ingest.options import NulFree, delimiter_problem, encoding_problem
 
@@ -67,6 +68,23 @@ class UploadOut(BaseModel):
     finished_at: datetime | None
 
 
+class UploadDeleted(BaseModel):
+    id: int
+    events_deleted: int = Field(description="the events the upload had added, now removed")
+
+
+def _non_finite(value, depth: int = 0) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if depth > 64:
+        return False
+    if isinstance(value, dict):
+        return any(_non_finite(v, depth + 1) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_non_finite(v, depth + 1) for v in value)
+    return False
+
+
 class PushedEvent(BaseModel):
     """An event pushed by a system: canonical field names, extra fields go to attributes."""
 
@@ -81,3 +99,11 @@ class PushedEvent(BaseModel):
     lifecycle: Any = None
     event_id: Any = None
     attributes: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _finite(self):
+        """NaN and infinities are no values JSON can keep: refused, naming the field."""
+        for name, value in [*(self.model_extra or {}).items(), *(self.attributes or {}).items()]:
+            if _non_finite(value):
+                raise ValueError(f"{name!r} holds {value!r}, which is not a finite number")
+        return self

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -34,6 +36,8 @@ class Tally:
     rows_rejected: int = 0
     errors: list[dict] = field(default_factory=list)
     cases: set = field(default_factory=set)
+    newest_us: int | None = None   # the latest event time among the valid rows (sync freshness)
+    updated: int = 0               # stored events replaced by a new version of the same event_id
 
 
 def get_upload(session: Session, *, workspace_id: int, upload_id: int) -> Upload:
@@ -59,16 +63,27 @@ def delete_upload(session: Session, *, workspace_id: int, upload_id: int) -> int
     return removed
 
 
+MAX_FILENAME = 500  # the column's width
+
+
+def stored_filename(name: str) -> str:
+    """A file name that fits the column, keeping its end (the extension tells the format)."""
+    return name if len(name) <= MAX_FILENAME else name[:200] + "…" + name[-(MAX_FILENAME - 201):]
+
+
 def new_upload(session: Session, *, workspace_id: int, source: Source, kind: str, filename: str,
                size: int, spool_path: Path | None, options: UploadOptions) -> Upload:
+    filename = stored_filename(filename)
     return repository.add(session, Upload(
         workspace_id=workspace_id, source_id=source.id, kind=kind, filename=filename, size_bytes=size,
         spool_path=str(spool_path) if spool_path else None, options=options.model_dump(exclude_none=True),
         status="queued", errors=[]))
 
 
-def ingest_file(session: Session, *, upload: Upload, settings: Settings, progress: Progress) -> Upload:
-    """Parse the upload's spooled file and store its events in the session's transaction."""
+def ingest_file(session: Session, *, upload: Upload, settings: Settings, progress: Progress,
+                mapping: dict | None = None, tally: Tally | None = None) -> Upload:
+    """Parse the upload's spooled file and store its events in the session's transaction
+    (`mapping`: instead of the source's; `tally`: filled in, for callers that want the figures)."""
     options = UploadOptions(**upload.options)
     readable, fmt = prepare(Path(upload.spool_path), filename=upload.filename, options=options,
                             settings=settings)
@@ -76,7 +91,7 @@ def ingest_file(session: Session, *, upload: Upload, settings: Settings, progres
     batches = read_batches(readable, fmt, options=options, settings=settings)
     try:
         return _store(session, upload=upload, batches=batches, options=options, settings=settings,
-                      progress=progress)
+                      progress=progress, mapping=mapping, tally=tally)
     finally:
         if readable != Path(upload.spool_path):
             readable.unlink(missing_ok=True)
@@ -90,8 +105,26 @@ def ingest_pushed(session: Session, *, upload: Upload, items: list[PushedEvent],
     frame = frame.drop(columns=[c for c in frame.columns if frame[c].isna().all() and c in
                                 PushedEvent.model_fields and c not in ("case_id", "activity", "timestamp")])
     upload.format = "json"
+    mapping = {k: v for k, v in _PUSH_MAPPING.items() if v in frame.columns}
     return _store(session, upload=upload, batches=[numbered(frame, 1)], options=UploadOptions(),
-                  settings=settings, progress=lambda n: None, mapping=_PUSH_MAPPING)
+                  settings=settings, progress=lambda n: None, mapping=mapping)
+
+
+def ingest_table(session: Session, *, upload: Upload, table: pa.Table | pd.DataFrame, mapping: dict | None,
+                 settings: Settings, replace_changed: bool = False, tally: Tally | None = None,
+                 first_row: int = 1) -> Upload:
+    """Store rows pulled by a sync connector as the upload's events, whole or not at all (any bad
+    row rejects them all), in the session's transaction, through the same mapping, validation,
+    digest and bulk writer as files. `mapping`: the rows' own (a preset's), else the source's.
+    `replace_changed`: a row whose event_id is stored already with other content replaces it (a
+    changed record of a table pulled again); otherwise such a row is a duplicate, as in uploads.
+    `tally` (optional) is filled in: newest_us, updated, and the counts. Row errors number the rows
+    from `first_row` (a run numbers them across its whole pull)."""
+    frame = table.to_pandas() if isinstance(table, pa.Table) else table
+    upload.format = "table"
+    return _store(session, upload=upload, batches=[numbered(frame, first_row)], options=UploadOptions(),
+                  settings=settings, progress=lambda n: None, mapping=mapping, tally=tally,
+                  replace_changed=replace_changed)
 
 
 _PUSH_MAPPING = {**{f: f for f in ("case_id", "activity", "timestamp", "start_timestamp", "resource", "role",
@@ -99,11 +132,12 @@ _PUSH_MAPPING = {**{f: f for f in ("case_id", "activity", "timestamp", "start_ti
 
 
 def _store(session: Session, *, upload: Upload, batches: Iterable[RawBatch], options: UploadOptions,
-           settings: Settings, progress: Progress, mapping: dict | None = None) -> Upload:
+           settings: Settings, progress: Progress, mapping: dict | None = None, tally: Tally | None = None,
+           replace_changed: bool = False) -> Upload:
     source = session.get(Source, upload.source_id)
     writer = event_writer(session, staging_dir=settings.staging_dir,
                           ids=(upload.workspace_id, upload.source_id, upload.id))
-    tally, resolved = Tally(), None
+    tally, resolved, written = tally if tally is not None else Tally(), None, []
     try:
         for batch in batches:
             if batch.frame is None or not len(batch.frame):
@@ -113,23 +147,36 @@ def _store(session: Session, *, upload: Upload, batches: Iterable[RawBatch], opt
                 continue
             batch.frame.columns = nfc_columns([str(c) for c in batch.frame.columns])
             if resolved is None:
-                explicit = mapping if mapping is not None else source.mapping
-                present = [c for c in batch.frame.columns if c in _PUSH_MAPPING.values()] if mapping else None
-                resolved = resolve({k: v for k, v in explicit.items() if present is None or v in present},
+                resolved = resolve(mapping if mapping is not None else source.mapping,
                                    [str(c) for c in batch.frame.columns])
             canon = canonicalize(batch, resolved, zone=source.timezone, max_errors=settings.max_reported_errors)
             _count(tally, canon, batch, settings.max_reported_errors)
             if canon.table is not None and canon.table.num_rows and (
                     options.on_error == OnError.skip or not tally.rows_rejected):
                 writer.add(canon.table)
+                if replace_changed and resolved.event_id:
+                    written.append(canon.table)
             progress(tally.rows_read)
         _check_outcome(tally, options)
         inserted = writer.finish()
     finally:
         writer.close()
+    if written and inserted < tally.valid:  # some rows were stored already: any of them changed?
+        inserted += _replace_changed(session, upload, written, tally)
     if inserted:
         source.data_version += 1
     return _succeeded(upload, tally, inserted)
+
+
+def _replace_changed(session: Session, upload: Upload, tables: list[pa.Table], tally: Tally) -> int:
+    """Give this upload the new version of events stored before (by other uploads) under the same
+    event_id with other content; the uploads that held them count that many events fewer, so
+    the columnar copy, which keys uploads by their event count, reads both again."""
+    moved = events.replace_changed(session, ids=(upload.workspace_id, upload.source_id, upload.id),
+                                   table=pa.concat_tables(tables))
+    repository.take_events(session, moved)
+    tally.updated = sum(moved.values())
+    return tally.updated
 
 
 def _count(tally: Tally, canon, batch: RawBatch, limit: int) -> None:
@@ -140,6 +187,9 @@ def _count(tally: Tally, canon, batch: RawBatch, limit: int) -> None:
         tally.errors = (tally.errors + canon.errors)[:limit]
     if canon.cases is not None:
         tally.cases.update(np.asarray(canon.cases).tolist())
+    if canon.table is not None and canon.table.num_rows:
+        newest = pc.max(canon.table["timestamp"]).as_py()
+        tally.newest_us = newest if tally.newest_us is None else max(tally.newest_us, newest)
 
 
 def _check_outcome(tally: Tally, options: UploadOptions) -> None:

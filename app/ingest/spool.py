@@ -8,7 +8,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import parse_options_header
 from starlette.requests import Request
 
-from app.errors import InvalidInput, PayloadTooLarge
+from app.errors import InvalidInput, PayloadTooLarge, describe_sizes
 from app.scratch import scratch_name
 
 
@@ -81,7 +81,8 @@ async def receive_file(request: Request, *, directory: Path, max_bytes: int) -> 
     """Stream the multipart field `file` of `request` into `directory`; 413 beyond `max_bytes`."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
-        raise PayloadTooLarge(f"the upload is {int(declared) >> 20} MB; the limit is {max_bytes >> 20} MB")
+        size, limit = describe_sizes(int(declared), max_bytes)
+        raise PayloadTooLarge(f"the upload is {size}; the limit is {limit}")
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
     if ctype != b"multipart/form-data" or b"boundary" not in params:
         raise InvalidInput("send the file as multipart/form-data in a field named 'file'")
@@ -100,7 +101,7 @@ async def receive_file(request: Request, *, directory: Path, max_bytes: int) -> 
         async for chunk in request.stream():
             received += len(chunk)
             if received > max_bytes:
-                raise PayloadTooLarge(f"the upload exceeds the limit of {max_bytes >> 20} MB")
+                raise PayloadTooLarge(f"the upload exceeds the limit of {describe_sizes(received, max_bytes)[1]}")
             parser.write(chunk)
         parser.finalize()
     except FormParserError as exc:

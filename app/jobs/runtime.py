@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.blueprint.cache import FeedCache
 from app.blueprint.process_model import ModelStore
 from app.config import Settings
-from app.db import import_models, make_engine, make_session_factory, transaction
+from app.db import JOB_BUSY_TIMEOUT_S, import_models, make_engine, make_session_factory, transaction
 from app.ingest import repository as uploads
 from app.jobs.worker import WorkerContext
 from app.store.service import ColumnarRefresher
@@ -57,7 +57,7 @@ def worker_context(settings: Settings, *, engine: Engine | None = None,
                    factory: sessionmaker[Session] | None = None, cache: FeedCache | None = None) -> WorkerContext:
     """A context for a worker in this process (its own engine unless given one)."""
     import_models()  # every table on the metadata: the jobs' models refer to one another
-    engine = engine or make_engine(settings.resolved_database_url())
+    engine = engine or make_engine(settings.resolved_database_url(), busy_timeout_s=JOB_BUSY_TIMEOUT_S)
     factory = factory or make_session_factory(engine)
     cache = cache or FeedCache(size=8)
     models = ModelStore(factory)

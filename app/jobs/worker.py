@@ -40,14 +40,9 @@ def job_kinds() -> list[JobKind]:
     """The kinds of job a worker runs, in the order it looks for work."""
     from app.blueprint.model_jobs import run_next_model
     from app.ingest.worker_jobs import run_next_upload
+    from app.sync.runner import run_next_sync, schedule_due_syncs
 
-    kinds = [run_next_upload]
-    try:  # TODO(merge h11-sync): the sync runner lands with its own branch
-        from app.sync.runner import run_next_sync, schedule_due_syncs
-        kinds += [schedule_due_syncs, run_next_sync]
-    except ImportError:
-        pass
-    return [*kinds, run_next_model]
+    return [run_next_upload, schedule_due_syncs, run_next_sync, run_next_model]
 
 
 def run_worker(ctx: WorkerContext, *, poll_s: float = 0.5, kinds: list[JobKind] | None = None,

@@ -134,7 +134,8 @@ class SuggestionEvidence(BaseModel):
 
 
 class SuggestionOut(BaseModel):
-    rule: LaneRule | None = Field(description="The rule to PUT (None for the default's entry)")
+    # Not required: the route leaves out None (response_model_exclude_none), so the default's entry has no rule.
+    rule: LaneRule | None = Field(default=None, description="The rule to PUT (absent from the default's entry)")
     lane: Lane
     default: bool = Field(description="True for the entry of the default lane")
     reason: str = Field(description="One plain sentence")

@@ -40,9 +40,25 @@ def discover_flows(ev: EventArrays) -> tuple[Flow, ...]:
                  for i, code in enumerate(stats.groups))
 
 
+BITMAP_CELLS = 32 << 20  # a (code, case) bitmap up to this size beats sorting the pairs
+
+
 def _distinct_cases(case: np.ndarray, codes: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """For each group code, in how many distinct cases it occurs."""
-    per_code = distinct_pairs(case, codes, int(groups.max()) + 1 if len(groups) else 0)[0]
+    width = int(groups.max()) + 1 if len(groups) else 0
+    present = np.flatnonzero(np.bincount(codes, minlength=width)) if width and len(codes) else np.zeros(0, np.int64)
+    cases = int(case.max()) + 1 if len(case) else 0
+    if width and len(present) * cases <= BITMAP_CELLS:
+        # A bitmap of (code, case) seen: one scatter and one sum, where a sort of the packed
+        # pairs would cost a pass of O(n log n) over every flow.
+        rank = np.full(width, -1, np.int64)
+        rank[present] = np.arange(len(present))
+        seen = np.zeros((len(present), cases), dtype=bool)
+        seen[rank[codes], case] = True
+        per_code = np.zeros(width, np.int64)
+        per_code[present] = seen.sum(axis=1)
+        return per_code[groups]
+    per_code = distinct_pairs(case, codes, width)[0]
     return per_code[groups]
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from app.ingest.options import ColumnName, NulFree
 from app.ingest.timestamps import check_timestamp_format
 from app.mining.lifecycle import Mode as LifecycleMode
+from app.params import RequestBody, drop_null_defaults, refuse_null
 
 MODES = {m.value for m in LifecycleMode}
 
@@ -20,13 +21,11 @@ class SystemKind(StrEnum):
     other = "other"
 
 
-class Mapping(BaseModel):
+class Mapping(RequestBody):
     """Which column of the source's files holds each canonical field.
 
     Unset fields default to the XES standard keys (`case:concept:name`, `concept:name`,
     `time:timestamp`, `org:resource`, `org:role` or else `org:group`, `lifecycle:transition`)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     case_id: ColumnName | None = None
     activity: ColumnName | list[ColumnName] | None = Field(
@@ -72,37 +71,41 @@ class Mapping(BaseModel):
         return None if v is None else check_timestamp_format(v)
 
 
+# The sources.timezone column's width; the longest IANA name is 32 characters.
+MAX_ZONE = 64
+
+
 def _check_zone(v: str) -> str:
     try:
         ZoneInfo(v)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a name too long for a file
         raise ValueError(f"unknown time zone {v!r} (use an IANA name such as 'Europe/Rome')") from exc
     return v
 
 
-class SourceCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SourceCreate(RequestBody):
     name: NulFree = Field(min_length=1, max_length=200)
     system: SystemKind = SystemKind.other
-    timezone: NulFree = Field(default="UTC", description="Zone of naive timestamps in this source's files.")
+    timezone: NulFree = Field(default="UTC", max_length=MAX_ZONE,
+                              description="Zone of naive timestamps in this source's files (IANA name).")
     mapping: Mapping = Field(default_factory=Mapping)
 
     _zone = field_validator("timezone")(_check_zone)
 
 
-class SourceUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SourceUpdate(RequestBody):
+    """The fields to change; a field left out keeps its value (none may be set to null)."""
 
-    name: NulFree | None = Field(default=None, min_length=1, max_length=200)
-    system: SystemKind | None = None
-    timezone: str | None = None
-    mapping: Mapping | None = None
+    model_config = ConfigDict(json_schema_extra=drop_null_defaults)
 
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, v):
-        return None if v is None else _check_zone(v)
+    # Defaults of None mark "left out": pydantic does not validate defaults, and refuses a null sent.
+    name: NulFree = Field(default=None, min_length=1, max_length=200)
+    system: SystemKind = None
+    timezone: str = Field(default=None, max_length=MAX_ZONE)
+    mapping: Mapping = None
+
+    _not_null = field_validator("name", "system", "timezone", "mapping", mode="before")(refuse_null)
+    _zone = field_validator("timezone")(_check_zone)
 
 
 class SourceOut(BaseModel):

@@ -1,8 +1,13 @@
 """SQL over the events table (bulk writes are in writer.py). The uploads table is ingest's."""
 
+import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
@@ -56,3 +61,55 @@ def attribute_names(session: Session, *, source_id: int, sample: int = ATTRIBUTE
     hands out), sorted: enough to find the attributes most events carry, such as a team."""
     sql = _ATTRIBUTE_NAMES["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
     return sorted(session.scalars(text(sql), {"source": source_id, "sample": sample}))
+
+
+_CONTENT = ("case_id", "activity", "timestamp", "start_timestamp", "resource", "role", "lifecycle", "attributes")
+_INCOMING = ("hash_hi", "hash_lo", "ordinal", *_CONTENT)
+_INCOMING_DDL = ("hash_hi BIGINT, hash_lo BIGINT, ordinal BIGINT, case_id TEXT, activity TEXT, timestamp BIGINT, "
+                 "start_timestamp BIGINT, resource TEXT, role TEXT, lifecycle TEXT, attributes TEXT")
+
+
+def replace_changed(session: Session, *, ids: tuple[int, int, int], table: pa.Table) -> dict[int, int]:
+    """Rows of `table` (canonical, with digests) whose digest another upload of the source holds
+    with other content replace that content and move to upload ids[2]. Returns how many events
+    each earlier upload gave up. Runs after the bulk writer has finished, in its transaction."""
+    _, source_id, upload_id = ids
+    postgres = session.get_bind().dialect.name == "postgresql"
+    _load_incoming(session, _first_per_digest(table), postgres)
+    same_key = "e.source_id = :s AND e.hash_hi = i.hash_hi AND e.hash_lo = i.hash_lo AND e.upload_id <> :up"
+    distinct = "IS DISTINCT FROM" if postgres else "IS NOT"
+    differs = " OR ".join(f"{'CAST(e.attributes AS TEXT)' if postgres and c == 'attributes' else 'e.' + c} "
+                          f"{distinct} i.{c}" for c in _CONTENT)
+    bound = {"s": source_id, "up": upload_id}
+    moved = {int(u): int(n) for u, n in session.execute(text(
+        f"SELECT e.upload_id, count(*) FROM events e JOIN incoming i ON {same_key} WHERE ({differs}) "
+        "GROUP BY e.upload_id"), bound)}
+    if moved:
+        attributes = "CAST(i.attributes AS json)" if postgres else "i.attributes"
+        assign = ", ".join(f"{c} = i.{c}" for c in ("ordinal", *_CONTENT) if c != "attributes")
+        session.execute(text(f"UPDATE events AS e SET {assign}, attributes = {attributes}, upload_id = :up "
+                             f"FROM incoming AS i WHERE {same_key} AND ({differs})"), bound)
+    session.execute(text("DROP TABLE incoming"))
+    return moved
+
+
+def _first_per_digest(table: pa.Table) -> pa.Table:
+    """One row per digest, the first (as the writer keeps the first of repeats within an upload)."""
+    frame = pd.DataFrame({"hi": table["hash_hi"].to_numpy(), "lo": table["hash_lo"].to_numpy()})
+    return table.select(list(_INCOMING)).take(np.flatnonzero(~frame.duplicated().to_numpy()))
+
+
+def _load_incoming(session: Session, rows: pa.Table, postgres: bool) -> None:
+    session.execute(text(f"CREATE TEMP TABLE incoming ({_INCOMING_DDL})"))
+    raw = session.connection().connection.dbapi_connection
+    if postgres:
+        buf = io.BytesIO()
+        pacsv.write_csv(rows, buf, pacsv.WriteOptions(include_header=False))
+        with raw.cursor() as cur, cur.copy(f"COPY incoming ({', '.join(_INCOMING)}) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(buf.getbuffer())
+        return
+    marks = ", ".join("?" * len(_INCOMING))
+    cur = raw.cursor()
+    cur.executemany(f"INSERT INTO incoming VALUES ({marks})", zip(*(rows[c].to_pylist() for c in _INCOMING),
+                                                                 strict=True))
+    cur.close()

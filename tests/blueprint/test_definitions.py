@@ -176,3 +176,9 @@ def test_concurrent_cold_feeds_share_one_computation(client, app):
     assert {r.status_code for r in answers} == {200}
     assert len({r.headers["ETag"].split("-")[0] for r in answers}) == 1  # one data version (model status aside)
     assert cache.computed - before == 1
+
+
+def test_a_default_segment_is_checked_when_written(client):
+    sid = make_source(client, mapping=MAPPING)
+    r = client.post("/v1/blueprints", json={"name": "s", "sources": [sid], "filters": {"segment": ["nonsense"]}})
+    assert r.status_code == 422 and "attribute=value" in r.json()["detail"]

@@ -230,3 +230,50 @@ def test_a_lead_assumption_measures_from_the_named_step(client):
     assert step["assumed"]["cases"] == len(lead)
     segment = feed["assumptions"]["segments"][0]["comparison"]
     assert segment["observed_median_s"] == step["assumed"]["observed_median_s"] and segment["status"] == "slower"
+
+
+def test_demo_threads_keep_unrelated_steps_apart(client):
+    """Across the three systems, a router's arrival is often directly followed, in time, by an
+    appointment reminder of the other thread: that is no work passed on, and no flow."""
+    manifest = json.loads((DEMO / "manifest.json").read_text())
+    ids = {}
+    for spec in manifest["sources"]:
+        assert spec["mapping"].get("thread") == "thread"
+        ids[spec["name"]] = make_source(client, name=spec["name"], system=spec["system"], mapping=spec["mapping"],
+                                        timezone=spec["timezone"])
+        for name in spec["files"]:
+            assert upload(client, ids[spec["name"]], DEMO / name).status_code == 201
+    body = {**manifest["blueprint"], "sources": [ids[n] for n in manifest["blueprint"]["sources"]]}
+    feed = _feed(client, body)
+    frame = _demo_events().sort_values(["order_id", "timestamp"], kind="stable")
+    assert frame["thread"].notna().all()
+    following = frame.groupby("order_id")["activity"].shift(-1)
+    pair = (frame["activity"] == "Receive router") & (following == "Send appointment reminder")
+    assert pair.sum() > 0  # consecutive in time across threads...
+    flows = {(f["source"], f["target"]) for f in feed["flows"]}
+    assert ("Receive router", "Send appointment reminder") not in flows  # ...but no flow
+    assert "thread" in feed["flow_rule"]
+
+
+WHO_CSV = b"""case,act,ts,res,role,channel
+1,Call,2024-01-01T01:00:00Z,ann,agent,phone
+1,Fix,2024-01-01T02:00:00Z,bob,engineer,
+2,Call,2024-01-01T01:00:00Z,ann,agent,phone
+2,Fix,2024-01-01T02:00:00Z,bob,engineer,
+3,Call,2024-01-01T01:00:00Z,cid,agent,chat
+3,Fix,2024-01-01T02:00:00Z,dan,contractor,
+4,Call,2024-01-01T01:00:00Z,ann,supervisor,phone
+"""
+
+
+def test_each_step_says_who_does_it_and_through_which_channel(client):
+    sid = make_source(client, mapping={"case_id": "case", "activity": "act", "timestamp": "ts", "resource": "res",
+                                       "role": "role"})
+    assert upload(client, sid, WHO_CSV).status_code == 201
+    steps = {s["activity"]: s for s in _feed(client, {"name": "who", "sources": [sid]})["steps"]}
+    call, fix = steps["Call"], steps["Fix"]
+    assert [(r["name"], r["count"], r["share"]) for r in call["roles"]] == [("agent", 3, 0.75), ("supervisor", 1, 0.25)]
+    assert [(r["name"], r["count"]) for r in call["resources"]] == [("ann", 3), ("cid", 1)]
+    assert [(c["name"], c["count"], c["share"]) for c in call["channels"]] == [("phone", 3, 0.75), ("chat", 1, 0.25)]
+    assert [(r["name"], r["count"]) for r in fix["roles"]] == [("engineer", 2), ("contractor", 1)]
+    assert fix["channels"] == []

@@ -4,12 +4,19 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from app.db import transaction
 from app.ingest.leftovers import remove_leftovers
 from app.scratch import scratch_name
 from tests.helpers import make_source, upload
 
 CSV = b"c,a,t\n1,A,2024-01-01T10:00:00Z\n1,B,2024-01-02T10:00:00Z\n"
+
+
+@pytest.fixture
+def settings(settings):
+    return settings.model_copy(update={"worker": "none"})  # no worker may take the queued upload meanwhile
 
 
 def _dead_pid() -> int:

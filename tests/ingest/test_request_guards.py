@@ -119,3 +119,25 @@ def test_pushed_attributes_nested_deeper_than_the_limit_are_refused(client, engi
     else:
         problem(r, 400, "attribute 'x' is nested deeper than 64 levels")
         assert stored_events(engine, source) == before
+
+
+def test_a_very_long_file_name_is_kept_by_its_end(client):
+    from tests.helpers import make_source, upload
+
+    sid = make_source(client, name="long", mapping={"case_id": "c", "activity": "a", "timestamp": "t"})
+    r = upload(client, sid, b"c,a,t\n1,A,2024-01-01T00:00:00Z\n", name="a" * 600 + ".csv")
+    assert r.status_code == 201, r.text
+    assert len(r.json()["filename"]) == 500 and r.json()["filename"].endswith("aaa.csv")
+
+
+def test_pushed_values_that_are_not_finite_are_refused(client):
+    from tests.helpers import make_source
+
+    sid = make_source(client, name="push", mapping={"case_id": "c", "activity": "a", "timestamp": "t"})
+    body = '[{"case_id": "1", "activity": "A", "timestamp": "2024-01-01T00:00:00Z", "attributes": {"x": Infinity}}]'
+    r = client.post(f"/v1/sources/{sid}/events", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 422 and "finite" in r.text
+    nan = '[{"case_id": "1", "activity": "A", "timestamp": "2024-01-01T00:00:00Z", "y": NaN}]'
+    assert client.post(f"/v1/sources/{sid}/events", content=nan,
+                       headers={"Content-Type": "application/json"}).status_code == 422
+    assert client.get(f"/v1/sources/{sid}/stats").json()["events"] == 0

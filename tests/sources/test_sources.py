@@ -26,6 +26,11 @@ def test_validation(client):
     assert r.status_code == 422 and "system" in r.json()["detail"]
     r = client.post("/v1/sources", json={"name": "x", "timezone": "Mars/Olympus"})
     assert r.status_code == 422 and "time zone" in r.json()["detail"]
+    for zone in ("x" * 300, "Europe/" + "y" * 60):  # a file name too long (was a 500), the column's width
+        r = client.post("/v1/sources", json={"name": "x", "timezone": zone})
+        assert r.status_code == 422 and r.json()["detail"].startswith("body.timezone: "), r.text
+        r = client.patch("/v1/sources/1", json={"timezone": zone})
+        assert r.status_code == 422 and r.json()["detail"].startswith("body.timezone: "), r.text
     r = client.post("/v1/sources", json={"name": "x", "mapping": {"case": "c"}})
     assert r.status_code == 422
     assert client.get("/v1/sources/999").status_code == 404

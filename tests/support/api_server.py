@@ -46,6 +46,7 @@ class ApiServer:
         self.api_key = api_key
         self.data = SourceData()
         self.faults: list[Fault] = []
+        self.delays: dict[str, float] = {}  # path part -> seconds every matching request waits
         self.requests: list[tuple[str, str]] = []
         self.lock = threading.Lock()
         self.app = Starlette(routes=routes(self), middleware=[Middleware(BaseHTTPMiddleware, dispatch=self._gate)])
@@ -62,6 +63,11 @@ class ApiServer:
         """The next `times` requests whose path contains `path` answer `status` (after `delay_s`)."""
         with self.lock:
             self.faults.append(Fault(path, status, times, headers or {}, delay_s))
+
+    def slow(self, path: str, delay_s: float) -> None:
+        """Every later request whose path contains `path` is answered normally, `delay_s` late (0: no delay)."""
+        with self.lock:
+            self.delays[path] = delay_s
 
     def paths(self, contains: str = "") -> list[str]:
         return [p for p, _ in self.requests if contains in p]
@@ -82,6 +88,9 @@ class ApiServer:
     async def _gate(self, request: Request, call_next):
         with self.lock:
             self.requests.append((request.url.path, request.url.query))
+        delay = max((d for p, d in self.delays.items() if p in request.url.path), default=0.0)
+        if delay:
+            await asyncio.sleep(delay)
         fault = self._fault_for(request.url.path)
         if fault is not None:
             if fault.delay_s:

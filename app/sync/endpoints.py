@@ -1,0 +1,59 @@
+"""/v1/sources/{id}/sync and /v1/sync/runs: configure scheduled pulls, run them, follow them."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from app.auth.deps import AdminPrincipal, IngestPrincipal, ReadPrincipal
+from app.db import SessionDep
+from app.deps import SettingsDep
+from app.sync import service
+from app.sync.schemas import SyncConfigIn, SyncConfigOut, SyncRunOut, SyncRunPage
+
+router = APIRouter(tags=["sync"])
+
+
+@router.put("/v1/sources/{source_id}/sync", response_model=SyncConfigOut)
+def put_sync(source_id: int, body: SyncConfigIn, session: SessionDep, principal: AdminPrincipal,
+             settings: SettingsDep):
+    """Create or replace the source's sync: connector, params, credentials, schedule, lookback.
+
+    Credentials are write-only (stored encrypted, never returned); leave them out to keep the
+    stored ones. The watermark is kept unless the connector changes or reset_watermark is true."""
+    config = service.put_config(session, workspace_id=principal.workspace_id, source_id=source_id, body=body,
+                                settings=settings)
+    return service.describe(session, config)
+
+
+@router.get("/v1/sources/{source_id}/sync", response_model=SyncConfigOut)
+def get_sync(source_id: int, session: SessionDep, principal: ReadPrincipal):
+    """The source's sync configuration (without credentials), its next run time and last run."""
+    return service.describe(session, service.get_config(session, workspace_id=principal.workspace_id,
+                                                        source_id=source_id))
+
+
+@router.delete("/v1/sources/{source_id}/sync", status_code=204)
+def delete_sync(source_id: int, session: SessionDep, principal: AdminPrincipal):
+    """Stop syncing the source (its runs and stored events stay)."""
+    service.delete_config(session, workspace_id=principal.workspace_id, source_id=source_id)
+    return Response(status_code=204)
+
+
+@router.post("/v1/sources/{source_id}/sync/run", status_code=202, response_model=SyncRunOut)
+def run_sync(source_id: int, session: SessionDep, principal: IngestPrincipal):
+    """Queue a run now (a worker carries it out); if one is queued or running already, that one."""
+    return service.queue_run(session, workspace_id=principal.workspace_id, source_id=source_id)
+
+
+@router.get("/v1/sources/{source_id}/sync/runs", response_model=SyncRunPage)
+def list_sync_runs(source_id: int, session: SessionDep, principal: ReadPrincipal,
+                   limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0):
+    """The source's runs, newest first."""
+    return service.list_runs(session, workspace_id=principal.workspace_id, source_id=source_id, limit=limit,
+                             offset=offset)
+
+
+@router.get("/v1/sync/runs/{run_id}", response_model=SyncRunOut)
+def get_sync_run(run_id: int, session: SessionDep, principal: ReadPrincipal):
+    """One run: status, counters, watermarks, and the error to act on when it failed."""
+    return service.get_run(session, workspace_id=principal.workspace_id, run_id=run_id)
