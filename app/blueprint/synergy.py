@@ -42,8 +42,8 @@ def _matches(labels: np.ndarray, codes: np.ndarray, parameters: InsightParameter
 
 def _objects(thread_labels: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """Per instance: its thread's value across sources ("0:APT-1" and "2:APT-1" are one object);
-    -1 where the event names none."""
-    values = pd.Series([str(x).split(":", 1)[1] for x in thread_labels], dtype=object)
+    -1 where the event names none (labels are "<source index>:<value>")."""
+    values = pd.Series([str(x).partition(":")[2] if x is not None else "" for x in thread_labels], dtype=object)
     table, _ = pd.factorize(values.where(values != "", None), use_na_sentinel=True)
     return np.append(table.astype(np.int64), -1)[np.where(codes >= 0, codes, len(thread_labels))]
 
@@ -67,7 +67,8 @@ def measure_synergy(found: BlueprintEvents, inst: BlueprintInstances, definition
     is_contact[[code[c] for c in contacts]] = True
     episodes = contact_episodes(ev, is_contact)
     anchors = evidence_anchors(seen.steps, step_lane, evidence, seen.flows)
-    objects = _objects(thread.names(), thread.codes)
+    unthreaded = list(thread.names()) == list(found.text["source"].names())  # each source one thread
+    objects = np.full(ev.n, -1, dtype=np.int64) if unthreaded else _objects(thread.names(), thread.codes)
     follows, missing = evidence_follows(ev, objects, [(code[a], code[e]) for a, e in anchors], episodes.with_contact)
     cases = len(ev.case_first)
     fails = [fail_group(ev, FailSpec(step=code.get(f.step, -1), failures=tuple(code[x] for x in f.failures),
