@@ -1,33 +1,18 @@
 """Assemble the blueprint feed from the observed blueprint and the definition. Pure: typed data in,
 JSON-ready dicts out."""
 
-import hashlib
 from typing import Any
 
 from app.blueprint.compare import compare
+from app.blueprint.ids import crosses, step_id
+from app.blueprint.insights import describe_insights
 from app.blueprint.observed import ObservedBlueprint
 from app.blueprint.schemas import BlueprintIn, Measure, StepAssumption
-from app.lanes.assign import LANES
+from app.lanes.assign import LANES, LINES
 from app.mining.results import Handover, Share, StepFigures, Summary
 
-LINES = [{"id": "interaction", "name": "Line of interaction", "between": ["customer", "frontstage"]},
-         {"id": "visibility", "name": "Line of visibility", "between": ["frontstage", "backstage"]},
-         {"id": "internal_interaction", "name": "Line of internal interaction", "between": ["backstage", "support"]}]
 SCHEMA = "blueprint-feed/1"
 TOP_RESOURCE_PAIRS, TOP_WITHIN_LANE = 20, 5
-
-
-def step_id(activity: str) -> str:
-    """A stable id for a step: the same activity has the same id in every feed."""
-    return "step-" + hashlib.sha1(activity.encode()).hexdigest()[:12]
-
-
-def crosses(a: str | None, b: str | None) -> list[str]:
-    """The lines a flow from lane a to lane b crosses, in order (none within a lane)."""
-    if a not in LANES or b not in LANES or a == b:
-        return []
-    i, j = sorted((LANES.index(a), LANES.index(b)))
-    return [line["id"] for line in LINES[i:j]]
 
 
 def _timing(summary: Summary | None) -> dict | None:
@@ -199,7 +184,7 @@ def build_feed(meta: dict[str, Any], definition: BlueprintIn, observed: Observed
     lanes = [{"id": lane, "name": lane.capitalize(), "steps": [s["id"] for s in steps if s["lane"] == lane]}
              for lane in LANES]
     seen = observed.observed
-    return {"schema": SCHEMA, **meta, "stats": _stats(observed), "lanes": lanes, "lines": LINES,
+    feed = {"schema": SCHEMA, **meta, "stats": _stats(observed), "lanes": lanes, "lines": LINES,
             "phases": _phases(observed, definition, steps), "steps": steps, "flows": _flows(observed),
             "flow_rule": FLOW_RULES[observed.threaded], "handoffs": _handoffs(observed),
             "variants": _variants(observed), "case_duration": seen.case_duration.as_json(),
@@ -208,3 +193,5 @@ def build_feed(meta: dict[str, Any], definition: BlueprintIn, observed: Observed
             "assumptions": {"handoffs": _handoff_assumptions(observed, definition),
                             "segments": _segments(observed, definition),
                             "tolerance": definition.assumptions.tolerance, **_design_gaps(observed, definition)}}
+    feed["insights"] = describe_insights(observed, definition, feed)
+    return feed

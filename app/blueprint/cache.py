@@ -1,10 +1,10 @@
 """The feed cache: computed feeds by data version, and one computation per version at a time.
 
-The data version names everything a feed is computed from: the workspace, the blueprint's
-identity (id and creation time: ids are never reused, and a restored database could still hand
-one out again) and revision, a digest of its definition, each source's identity, name, kind and
-data version (bumped in the transaction of every change to its events), and the query. It is the
-feed's ETag, and the key of its process model."""
+The data version names everything a feed is computed from: the code's feed revision, the
+workspace, the blueprint's identity (id and creation time: ids are never reused, and a restored
+database could still hand one out again) and revision, a digest of its definition, each source's
+identity, name, kind and data version (bumped in the transaction of every change to its events),
+and the query. It is the feed's ETag, and the key of its process model."""
 
 import hashlib
 import json
@@ -17,6 +17,9 @@ from datetime import datetime
 from typing import Any
 
 log = logging.getLogger("app.blueprint.cache")
+# What the code computes from the same data: bumped when a feed gains or changes content (2: the
+# insights), so that feeds saved on disk by an older version are computed again, not served.
+FEED_REVISION = 2
 
 
 def _stamp(value: datetime | None) -> str | None:
@@ -27,8 +30,9 @@ def data_version(*, workspace_id: int, blueprint, sources, window: tuple[int | N
                  segments: list[tuple[str, str]]) -> str:
     """The ETag of the feed of `blueprint` over `sources` for this query (32 hex digits)."""
     definition = hashlib.sha256(json.dumps(blueprint.definition, sort_keys=True, default=str).encode()).hexdigest()
-    identity = [workspace_id, blueprint.id, _stamp(blueprint.created_at), blueprint.revision, blueprint.name,
-                definition, [(s.id, _stamp(s.created_at), s.name, s.system, s.data_version) for s in sources],
+    identity = [FEED_REVISION, workspace_id, blueprint.id, _stamp(blueprint.created_at), blueprint.revision,
+                blueprint.name, definition,
+                [(s.id, _stamp(s.created_at), s.name, s.system, s.data_version) for s in sources],
                 list(window), segments]
     return hashlib.sha256(json.dumps(identity, default=str).encode()).hexdigest()[:32]
 

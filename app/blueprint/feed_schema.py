@@ -264,6 +264,67 @@ class Warning(_Strict):
     message: str
 
 
+InsightKind = Literal["bottleneck", "duplicated_work", "stuck_at_line", "automation_candidate", "evidence_gap",
+                      "frontstage_wait", "fail_point", "wait_point", "avoidable_contact", "happy_path", "effort"]
+
+
+class FlowRef(_Strict):
+    source_step: str
+    target_step: str
+
+
+class HandoffRef(_Strict):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    by: Literal["lane", "role"]
+    from_: str | None = Field(alias="from")
+    to: str | None
+
+
+class CaseShare(_Strict):
+    count: int
+    share: float = Field(description="of the feed's cases")
+
+
+class BreakdownRow(_Strict):
+    label: str
+    step: str | None = Field(description="the step id the row is about, if any")
+    numbers: dict[str, float | int | None]
+
+
+class Insight(_Strict):
+    """One finding of the synergy analysis (step 6 of the service blueprint method)."""
+
+    kind: InsightKind = Field(description=(
+        "bottleneck: the steps and lane handoffs with the most waiting in all (count x mean), and what is slower "
+        "than assumed; duplicated_work: the same action by two roles on one object or case, rework loops, steps "
+        "shared by roles or lanes; stuck_at_line: handoffs across the line of visibility or of internal "
+        "interaction waiting far longer than the line's median; automation_candidate: frequent, steady backstage "
+        "or support steps people do, by few hands; evidence_gap: customer-facing phases without evidence, and "
+        "evidence steps missing after the step they usually follow; frontstage_wait: the wait after a customer "
+        "step until the frontstage next answers in its thread; fail_point: a step after which cases fall back "
+        "into rework; wait_point: the longest waits between the customer's milestones; avoidable_contact: "
+        "customer contacts by the step right before them; happy_path: the cases that follow the designed path "
+        "(or the most common variant); effort: staff hours per role and step"))
+    id: str = Field(description="stable: the same finding has the same id in every feed")
+    summary: str = Field(description="one sentence a person reads")
+    numbers: dict[str, float | int | None] = Field(description="the finding's figures, by name (seconds in *_s, "
+                                                               "days in *_days, shares 0..1)")
+    steps: list[str] = Field(description="step ids (steps[].id)")
+    flows: list[FlowRef] = Field(description="flows by their source_step and target_step")
+    handoffs: list[HandoffRef] = Field(description="handoffs by lane (or role)")
+    roles: list[str] = Field(description="the roles it names (effort: the role; duplicated work: who does it twice)")
+    cases: CaseShare = Field(description="the cases the finding affects")
+    breakdown: list[BreakdownRow] = Field(description="the finding's parts (flows into a step, failure steps, a "
+                                                      "role's steps, ...)")
+
+
+class Insights(_Strict):
+    parameters: dict[str, float | int | str] = Field(description="the thresholds used (the defaults, with the "
+                                                                 "definition's `insights` overrides)")
+    items: list[Insight] = Field(description="by kind, then rank")
+
+
 class Feed(_Strict):
     """The observed service blueprint."""
 
@@ -291,6 +352,8 @@ class Feed(_Strict):
     sources: list[SourceInfo]
     warnings: list[Warning] = Field(description="what the definition names that the data does not have")
     assumptions: Assumptions
+    insights: Insights = Field(description="the synergy analysis: where the flow gets stuck, duplicated work, what "
+                                           "could be automated, where the frontstage could do better")
     model: Model
 
 

@@ -6,16 +6,18 @@ from datetime import UTC, datetime
 import numpy as np
 
 from app.blueprint.events import BlueprintEvents, Coded
+from app.blueprint.insight_parameters import InsightParameters, parameters_of
 from app.blueprint.instances import BlueprintInstances, to_instances
 from app.blueprint.phases import derived_phases, user_phases
 from app.blueprint.schemas import BlueprintIn, Measure, StepAssumption
+from app.blueprint.synergy import measure_synergy
 from app.blueprint.warnings import Vocabulary, definition_warnings, rule_hit_warnings
 from app.lanes.assign import LANES, evidence, step_lanes, unmapped
 from app.mining.discover import discover_handovers
 from app.mining.frame import EventArrays
 from app.mining.model import MODEL_COVERAGE, covered_share
 from app.mining.observe import handovers_within_lanes, lane_handovers, lead_times, observe, phase_figures
-from app.mining.results import Handover, LifecycleFigures, Observed, PhaseFigures, Summary
+from app.mining.results import CaseFigures, Handover, LifecycleFigures, Observed, PhaseFigures, Summary
 from app.store.columnar import CHANNEL  # noqa: E402 - the attribute of the channel breakdown
 
 
@@ -51,6 +53,8 @@ class ObservedBlueprint:
     source_counts: dict[int, int]  # stored events per source id, before correlation and filters
     instances: EventArrays  # for the process model, which runs after the answer
     warnings: list[dict]
+    insight_parameters: InsightParameters
+    synergy: CaseFigures  # the insights' case-level figures
 
 
 def _iso(micros) -> str:
@@ -115,9 +119,12 @@ def observe_blueprint(found: BlueprintEvents, definition: BlueprintIn, *, source
                       first_timestamp=_iso(raw.ts.min()) if raw.n else None,
                       last_timestamp=_iso(raw.ts.max()) if raw.n else None,
                       uncorrelated_events=found.uncorrelated, lifecycle=inst.lifecycle)
+    produced = evidence(ev.act, ev.act_labels, evidence_code[inst.rep], evidence_labels)
+    parameters = parameters_of(definition.insights)
+    synergy = measure_synergy(found, inst, definition, seen, parameters=parameters, step_lane=lanes_of,
+                              event_lane=lane, phase_of=phase_of, phases=len(names), evidence=produced)
     return ObservedBlueprint(
-        stats=stats, observed=seen, step_lane=lanes_of,
-        evidence=evidence(ev.act, ev.act_labels, evidence_code[inst.rep], evidence_labels),
+        stats=stats, observed=seen, step_lane=lanes_of, evidence=produced,
         unmapped=_unmapped(found, lane_of_event, inst, lane), phase_names=names, phase_of=phase_of,
         phases=phase_figures(ev, phase_of, len(names)), lane_handovers=lane_handovers(ev, lanes_of, LANES),
         within_lanes=handovers_within_lanes(ev, lanes_of, LANES),
@@ -126,7 +133,7 @@ def observe_blueprint(found: BlueprintEvents, definition: BlueprintIn, *, source
         model_coverage=covered_share(np.asarray(seen.variants.counts), MODEL_COVERAGE), threaded=inst.threaded,
         source_modes={sid: mode.value for sid, mode in zip(source_ids, inst.modes, strict=False)},
         source_counts=found.source_counts, instances=ev,
-        warnings=_warnings(definition, found, rule_hits))
+        warnings=_warnings(definition, found, rule_hits), insight_parameters=parameters, synergy=synergy)
 
 
 def _unmapped(found: BlueprintEvents, lane_of_event: np.ndarray, inst: BlueprintInstances,

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from app.blueprint.insight_parameters import InsightSettings
 from app.lanes.schemas import LaneRules
 from app.params import BodyId, RequestBody, UtcDateTime
 from app.patterns import check_pattern
@@ -145,6 +146,8 @@ class BlueprintIn(RequestBody):
     phases: list[PhaseSpec] = Field(default_factory=list, max_length=MAX_PHASES)
     assumptions: Assumptions = Field(default_factory=Assumptions)
     filters: Filters = Field(default_factory=Filters)
+    insights: InsightSettings = Field(default_factory=InsightSettings,
+                                      description="Overrides of the insights' thresholds; the rest keep their defaults")
 
     @field_validator("lanes", mode="before")
     @classmethod
@@ -171,6 +174,7 @@ class BlueprintOut(BaseModel):
     phases: list[PhaseSpec]
     assumptions: Assumptions
     filters: Filters
+    insights: InsightSettings = Field(default_factory=InsightSettings)
     revision: int
     created_at: datetime
     updated_at: datetime

@@ -16,7 +16,10 @@ def _definition(session: Session, workspace_id: int, body: BlueprintIn) -> dict:
         if sources.get(session, workspace_id=workspace_id, source_id=source_id) is None:
             raise UnprocessableEvents(f"sources: no source {source_id} in this workspace",
                                       errors=[{"row": None, "column": "sources", "message": f"unknown {source_id}"}])
-    return body.model_dump(mode="json", by_alias=True, exclude={"name"})
+    definition = body.model_dump(mode="json", by_alias=True, exclude={"name"})
+    # Only the thresholds it overrides: the others follow the defaults, now and as they improve.
+    overrides = {k: v for k, v in definition.pop("insights").items() if v is not None}
+    return {**definition, "insights": overrides} if overrides else definition
 
 
 def get_blueprint(session: Session, *, workspace_id: int, blueprint_id: int) -> Blueprint:

@@ -11,6 +11,9 @@ from app.lanes.schemas import LANE_ORDER, LaneRules
 from app.mining.discover import distinct_pairs
 
 LANES = [lane.value for lane in LANE_ORDER]
+LINES = [{"id": "interaction", "name": "Line of interaction", "between": ["customer", "frontstage"]},
+         {"id": "visibility", "name": "Line of visibility", "between": ["frontstage", "backstage"]},
+         {"id": "internal_interaction", "name": "Line of internal interaction", "between": ["backstage", "support"]}]
 KIND = ["activity", "source", "system", "resource", "role"]
 
 

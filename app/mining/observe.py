@@ -82,6 +82,14 @@ class PhaseSpans:
 
 
 def phase_spans(ev: EventArrays, phase_of: dict[str, int], phases: int) -> PhaseSpans | None:
+    """The spans of each case's phases (kept in ev.memo: the feed's phases and its insights share them)."""
+    key = ("phase_spans", phases, tuple(sorted(phase_of.items())))
+    if key not in ev.memo:
+        ev.memo[key] = _phase_spans(ev, phase_of, phases)
+    return ev.memo[key]
+
+
+def _phase_spans(ev: EventArrays, phase_of: dict[str, int], phases: int) -> PhaseSpans | None:
     code = per_activity(ev, phase_of, list(range(phases)))
     begin = ev.ts if ev.start is None else np.where(ev.start != NAT, ev.start, ev.ts)
     keep = np.flatnonzero(code >= 0)

@@ -129,3 +129,159 @@ class Observed:
     starts: dict[str, int]
     ends: dict[str, int]
     resource_handovers: tuple[Handover, ...]
+
+
+# The synergy analysis' case-level figures (app/mining/journeys.py, app/mining/workload.py).
+
+
+@dataclass(frozen=True)
+class StepMakeup:
+    """Who does an activity and what follows it, per activity."""
+
+    resources: int  # distinct resources
+    system_share: float  # share of instances done by a system (resource or role)
+    lanes: tuple[int, ...]  # instances per lane (each by its own event's lane), in lane order
+    returned: int  # instances after which the case goes back to a step it had done before
+    repeat_key: int  # the same for two activities repeated in exactly the same cases (0: none)
+
+
+@dataclass(frozen=True)
+class FailureStep:
+    activity: str
+    instances: int
+    cases: int
+    direct: bool  # it follows the group's step (else it is the recovery of another failure)
+    after_step: int  # instances right after an instance of the group's step (along the flow into them)
+    back: Summary  # from its end to the start of the group's step again
+
+
+@dataclass(frozen=True)
+class FailGroup:
+    """Cases that fall into rework after `step`: through the failure steps named."""
+
+    step: str | None  # the step the failures follow (None: the failures start cases)
+    failures: tuple[FailureStep, ...]
+    back: Summary  # per failure right after `step`: from its end to the start of the next `step` in its case
+    failure_instances: int  # instances of the direct failures right after `step`
+    step_instances: int
+    cases: int  # cases with a failure
+    extra_step_instances: int  # instances of `step` beyond the first in those cases
+    repeated_after: int  # instances after the case's first failure that repeat an earlier step
+    duration_with: Summary
+    duration_without: Summary
+
+
+@dataclass(frozen=True)
+class ContactGroup:
+    """Customer contacts begun right after one step (a contact's continuation, e.g. an abandoned
+    call and its repeat, belongs to the contact it continues)."""
+
+    before: str
+    contact: str
+    episodes: int
+    attempts: int  # instances of the contact step in those episodes
+    cases: int
+    waiting: Summary  # from the step before to the contact
+    missing: tuple[Share, ...] = ()  # expected evidence missing in these cases: cases (count) and share
+
+
+@dataclass(frozen=True)
+class StepWait:
+    """Per case, from the first end of `source` to the first start of `target` after it."""
+
+    source: str
+    target: str
+    waiting: Summary  # count = cases
+
+
+@dataclass(frozen=True)
+class Answer:
+    """After a customer step, the next frontstage step of its thread, and the wait for it."""
+
+    customer_step: str
+    answer_step: str | None  # None: nothing in the frontstage follows in the thread
+    count: int
+    waiting: Summary
+
+
+@dataclass(frozen=True)
+class DuplicateCheck:
+    """Two steps doing the same action, by different roles, counted per unit (the object both name
+    in their thread, else the case)."""
+
+    first: str
+    second: str
+    unit: str  # "object" or "case"
+    first_units: int
+    second_units: int
+    both_units: int
+    both_cases: int
+    lag: Summary  # per unit with both: first end of `first` to first start of `second`
+    first_hours: float  # service time of all their instances with a start
+    second_hours: float
+
+
+@dataclass(frozen=True)
+class StepEffort:
+    activity: str
+    hours: float
+    instances: int
+    timed: int  # instances with a service time
+
+
+@dataclass(frozen=True)
+class RoleEffort:
+    """Staff hours (service times of instances done by people) of one role."""
+
+    role: str
+    hours: float
+    instances: int
+    timed: int
+    steps: tuple[StepEffort, ...]  # most hours first
+
+
+@dataclass(frozen=True)
+class Conformance:
+    """Cases against the designed path, and why the others leave it (a case may have several reasons)."""
+
+    cases: int
+    following: int
+    undesigned: int  # performs a step the design does not name
+    repeated: int  # does a step more than once
+    out_of_order: int  # enters a phase before one that comes earlier in the design
+    missing_phase: int  # skips a main phase
+    detour: int  # enters a phase off the main path
+
+
+@dataclass(frozen=True)
+class EvidenceFollow:
+    """How often an evidence step follows the step that usually precedes it, in the same thread."""
+
+    after: str
+    evidence: str
+    units: int  # instances of `after`
+    followed: int
+    cases_missing: int  # cases with an instance of `after` not followed by the evidence
+    contact_cases_missing: int  # of them, cases with a customer contact
+    cases_complete: int
+    contact_cases_complete: int
+
+
+@dataclass(frozen=True)
+class CaseFigures:
+    """The synergy analysis' figures that need the case-level arrays."""
+
+    makeup: dict[str, StepMakeup]
+    fails: tuple[FailGroup, ...]
+    contacts: tuple[ContactGroup, ...]
+    milestone_waits: tuple[StepWait, ...]
+    answers: tuple[Answer, ...]
+    duplicates: tuple[DuplicateCheck, ...]
+    effort: tuple[RoleEffort, ...]
+    conformance: Conformance | None  # None: the blueprint defines no phases
+    evidence_follows: tuple[EvidenceFollow, ...]
+    line_waits: dict[str, Summary]  # per line id: the waits of every flow crossing it
+    contact_steps: tuple[str, ...]
+    milestones: tuple[str, ...]
+    designed_steps: tuple[str, ...]
+    main_phases: tuple[int, ...]
