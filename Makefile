@@ -26,8 +26,11 @@ demo: migrate
 run: demo
 	$(BIN)/blueprint-miner serve --host $(HOST) --port $(PORT)
 
+# Two workers (the CI machine has two cores); each test file runs whole on one worker, so a file's
+# module fixtures (servers, loaded logs) are made once. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 test: demo
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: install
 	$(BIN)/pytest -m "not slow"

@@ -48,6 +48,11 @@ class KnownElsewhere:
 # Empty since main's RE2 check of every user pattern on write (the invalid phase regexes of the
 # first runs are 422 now). Add (code, operations, exception, files, why) entries here when needed.
 KNOWN_ELSEWHERE: tuple[KnownElsewhere, ...] = ()
+# A source's sync configuration is its own resource, made by PUT /v1/sources/{id}/sync: a source
+# just created has none, and 404 is the documented answer. Schemathesis' stateful phase infers a
+# link from POST /v1/sources to it and takes that 404 for a created resource gone missing; its
+# per-operation check settings do not reach that phase, so those cases are excused here, by path.
+SUB_RESOURCE_MADE_BY_PUT = re.compile(r"(GET|PUT|DELETE|POST) /v1/sources/\{source_id\}/sync(/.*)?")
 PASSES = (("no deletes", ("--exclude-method", "DELETE"), 0.7), ("all operations", (), 0.3))
 
 
@@ -102,10 +107,16 @@ class FuzzResult:
         return matching if covered else []
 
     def unexpected(self) -> list[dict]:
-        """Failures not excused by KNOWN_ELSEWHERE."""
+        """Failures not excused by KNOWN_ELSEWHERE or SUB_RESOURCE_MADE_BY_PUT."""
         known = self.known()
         return [f for f in self.failures
-                if not any(f["code"] == k.code and set(f.get("operations", ["?"])) <= k.operations for k in known)]
+                if not any(f["code"] == k.code and set(f.get("operations", ["?"])) <= k.operations for k in known)
+                and not (f["code"] == "ST302" and self._missing_only_sub_resources())]
+
+    def _missing_only_sub_resources(self) -> bool:
+        """Whether every 'created resource not found' of the output is a sub-resource made by PUT."""
+        missing = re.findall(r"Not available with: `([^`]+)`", self.output)
+        return bool(missing) and all(SUB_RESOURCE_MADE_BY_PUT.fullmatch(name) for name in missing)
 
 
 def _run_pass(server: ServerProcess, workdir: Path, *, name: str, args: tuple[str, ...], max_time: int,
