@@ -91,6 +91,15 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
+def release_connection(session: Session) -> None:
+    """End a read-only request's transaction early, giving its connection back to the pool; the
+    session's next query begins a new one. For a request about to wait on another's work: waiting
+    while holding a connection is hold-and-wait (50 clients asking for one cold feed held all of
+    the pool's connections while the one computing it needed one more, and timed out after 30 s)."""
+    if session.in_transaction():
+        session.commit()  # a read-only transaction: committing only ends it
+
+
 @contextmanager
 def job_transaction(engine: Engine) -> Iterator[Session]:
     """A job's unit of work on a connection of its own.

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -169,6 +170,8 @@ def run_concurrent(events: int, clients: int) -> dict:
         server.close()
     figures: dict = {"events": events, "clients": clients}
     for label in ("single", "crowd"):
+        # Cold means computed: without the feeds the worker saved on disk, which a restart would read.
+        shutil.rmtree(data_dir / "feeds", ignore_errors=True)
         server = mine.MineServer(data_dir, key, label)
         try:
             server.wait_idle()

@@ -63,8 +63,11 @@ class FeedCache:
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
 
-    def get_or_compute(self, key: str, compute: Callable[[], Any]) -> Any:
-        """The cached value of `key`, or the one computation of it (joined if already running)."""
+    def get_or_compute(self, key: str, compute: Callable[[], Any], *,
+                       before_waiting: Callable[[], None] | None = None) -> Any:
+        """The cached value of `key`, or the one computation of it (joined if already running).
+        `before_waiting` runs before a caller blocks on another's computation: it gives back what
+        the computing caller may need (a pooled database connection)."""
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -76,6 +79,8 @@ class FeedCache:
             else:
                 owner = False
         if not owner:
+            if before_waiting is not None:
+                before_waiting()
             return running.result()
         try:
             value = compute()

@@ -94,7 +94,7 @@ def get_bpmn(blueprint_id: BlueprintId, session: SessionDep, principal: ReadPrin
     one lane per blueprint lane; opens in bpmn.io and Camunda Modeler. Waits while it is computed."""
     _, etag = feeds.feed_for(session, cache, workspace_id=principal.workspace_id, blueprint_id=blueprint_id,
                              window=(None, None), segment=[], models=models, data_dir=settings.data_dir)
-    xml = feeds.model_xml(models, etag)
+    xml = feeds.model_xml(session, models, etag)
     return Response(xml, media_type="application/xml",
                     headers={"Content-Disposition": f'attachment; filename="blueprint-{blueprint_id}.bpmn"'})
 

@@ -21,6 +21,7 @@ from app.blueprint.loading import blueprint_sources, definition_of, source_rows
 from app.blueprint.observed import CHANNEL, observe_blueprint
 from app.blueprint.process_model import ModelStore
 from app.blueprint.schemas import BlueprintIn
+from app.db import release_connection
 from app.errors import InvalidInput, UnprocessableEvents
 from app.ingest import repository as uploads
 from app.lanes.schemas import lane_name
@@ -104,7 +105,9 @@ def feed_result(session: Session, cache: FeedCache, *, workspace_id: int, bluepr
         saved_feeds.save(data_dir, query.etag, {"feed": result.feed, "handoffs": result.handoffs})
         return result
 
-    return cache.get_or_compute(query.etag, compute), query.etag
+    # A request that waits for another's computation gives its connection back first: the one
+    # computing may need one more (the columnar copy's read) from the same pool.
+    return cache.get_or_compute(query.etag, compute, before_waiting=lambda: release_connection(session)), query.etag
 
 
 def handoff_page(result: FeedResult, *, by: str, lane: str | None, limit: int, offset: int) -> dict:
@@ -147,6 +150,8 @@ def _compute(session: Session, query: FeedQuery, data_dir: Path, *, models: Mode
     bp = query.blueprint
     if models is not None and observed.instances.n:
         # A worker computes the model; the feed says "computing" until it has.
+        # In a transaction of its own: the request's would hold SQLite's write lock while the feed
+        # is assembled (a second connection, held briefly, by the one computing only).
         models.request(query.etag, workspace_id=bp.workspace_id, blueprint_id=bp.id, query=query.as_json())
     counts = observed.source_counts
     feed = build_feed(_meta(query), query.definition, observed,
@@ -195,7 +200,7 @@ def with_live_status(session: Session, feed: dict, etag: str, models: ModelStore
     which only says how long ago the newest event was)."""
     from app.sync.service import sync_freshness
 
-    status, error = models.status(etag)
+    status, error = models.status(etag, session)
     sources = [{**s, "sync": _json_times(sync_freshness(session, s["id"]))} for s in feed["sources"]]
     moving = json.dumps([status, [{k: v for k, v in (s["sync"] or {}).items() if k != "lag_s"} for s in sources]],
                         default=str)
@@ -210,10 +215,12 @@ def _json_times(found: dict | None) -> dict | None:
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in found.items()}
 
 
-def model_xml(models: ModelStore, etag: str, timeout: float = 300) -> bytes:
-    """The BPMN document of the data version `etag` (waits for it; 422 if there is none)."""
+def model_xml(session: Session, models: ModelStore, etag: str, timeout: float = 300) -> bytes:
+    """The BPMN document of the data version `etag` (waits for it; 422 if there is none). The
+    request's connection goes back to the pool first: the wait polls in transactions of its own."""
     from app.errors import MiningError
 
+    release_connection(session)
     if models.status(etag)[0] == "unknown":
         raise MiningError("the blueprint has no events yet: there is no process to model")
     try:

@@ -2,6 +2,8 @@
 by a worker (app/blueprint/model_jobs.py), read by any API process. The API never runs the miner."""
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -14,6 +16,18 @@ from app.errors import MiningError
 
 # What the feed says of a model row's status.
 SHOWN = {"queued": "computing", "running": "computing", "ready": "ready", "failed": "failed", "stale": "unknown"}
+
+
+@contextmanager
+def _session_or_transaction(factory: sessionmaker[Session], session: Session | None) -> Iterator[Session]:
+    """The caller's session, or a transaction of our own. A request passes its session: taking a
+    second pooled connection while holding one is hold-and-wait, and under a crowd (50 clients of
+    one feed) every request held one and waited 30 s for another."""
+    if session is not None:
+        yield session
+    else:
+        with transaction(factory) as own:
+            yield own
 
 
 class ModelStore:
@@ -30,10 +44,10 @@ class ModelStore:
                 key=key, workspace_id=workspace_id, blueprint_id=blueprint_id, query=query, status="queued",
                 created_at=datetime.now(UTC)).on_conflict_do_nothing(index_elements=["key"]))
 
-    def status(self, key: str) -> tuple[str, str | None]:
+    def status(self, key: str, session: Session | None = None) -> tuple[str, str | None]:
         """('ready' | 'computing' | 'failed' | 'unknown', error)."""
-        with transaction(self.factory) as session:
-            row = session.get(ProcessModel, key)
+        with _session_or_transaction(self.factory, session) as db:
+            row = db.get(ProcessModel, key)
             return ("unknown", None) if row is None else (SHOWN[row.status], row.error)
 
     def settle(self, key: str, timeout: float) -> None:
