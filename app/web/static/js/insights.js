@@ -39,6 +39,11 @@ function figureText(name, value) {
   return Number.isInteger(value) ? count(value) : value.toFixed(2);
 }
 
+// "observed_median_s" reads "observed median": the value shown already carries its unit.
+function figureLabel(name) {
+  return name.replace(/_(s|days)$/, "").replaceAll("_", " ");
+}
+
 function casesText(cases) {
   if (typeof cases === "number") return `${count(cases)} cases`;
   if (cases && typeof cases === "object" && cases.count !== undefined) {
@@ -58,6 +63,6 @@ export function insightItem(insight, onPick) {
     h("span", {class: "kind"}, String(insight.kind || "insight").replaceAll("_", " ")),
     h("span", {class: "summary"}, insight.summary || "")),
     entries.length ? h("dl", {class: "figures"}, entries.slice(0, 8).flatMap(([name, value]) => [
-      h("dt", {}, name.replaceAll("_", " ")), h("dd", {}, figureText(name, value))])) : null,
+      h("dt", {}, figureLabel(name)), h("dd", {}, figureText(name, value))])) : null,
     casesText(insight.cases) ? h("p", {class: "muted"}, casesText(insight.cases)) : null);
 }
