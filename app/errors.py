@@ -157,9 +157,12 @@ def _path_pattern(template: str) -> re.Pattern:
 def allowed_methods(request: Request, named: str = "") -> list[str]:
     """Every method the document lists at this path, with those Starlette `named` (it names only the
     first route's: GET /v1/sources/{id} hides its PATCH and DELETE)."""
+    paths, path = request.app.openapi().get("paths", {}), request.scope["path"]
+    if path in paths:  # a concrete path is matched before templated ones (OpenAPI): /v1/uploads/preview
+        return sorted(method.upper() for method in paths[path])  # is not /v1/uploads/{upload_id}
     methods = {m.strip().upper() for m in named.split(",") if m.strip()}
-    for template, operations in request.app.openapi().get("paths", {}).items():
-        if _path_pattern(template).match(request.scope["path"]):
+    for template, operations in paths.items():
+        if _path_pattern(template).match(path):
             methods |= {method.upper() for method in operations}
     return sorted(methods)
 

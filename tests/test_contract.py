@@ -248,6 +248,9 @@ def test_wrong_method_names_every_allowed_one(client):
     assert r.status_code == 405 and r.headers["content-type"] == PROBLEM
     assert r.headers["allow"] == "DELETE, GET, PATCH"
     assert client.put("/v1/sources").headers["allow"] == "GET, POST"
+    # A concrete path is not its templated neighbour: /v1/uploads/preview is not upload "preview".
+    assert client.options("/v1/uploads/preview").headers["allow"] == "POST"
+    assert client.put("/v1/uploads/7").headers["allow"] == "DELETE, GET"
 
 
 def test_long_urls_and_header_blocks_are_problems(client):
