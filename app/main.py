@@ -21,6 +21,7 @@ from app.limits import RequestLimits
 from app.memory import tune_allocator
 from app.openapi import install_openapi
 from app.sources.endpoints import router as sources_router
+from app.store.frames import load_reader
 from app.store.service import ColumnarRefresher
 from app.sync.endpoints import router as sync_router
 from app.web.endpoints import router as picture_router
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 auth.create_key(session, workspace=settings.bootstrap_workspace, scopes=list(auth.SCOPES),
                                 name="bootstrap", key=settings.bootstrap_api_key)
             remove_leftovers(session, settings)
+        load_reader(engine.dialect.name)  # before the first request, not inside one
         worker.start()
         yield
         worker.stop()

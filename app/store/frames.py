@@ -24,6 +24,16 @@ _TYPES = "source_id INT, upload_id INT, ordinal INT, case_id TEXT, activity TEXT
 _TYPED_ROW = "0, 0, 0, '', '', 0, 0, '', '', ''"
 
 
+def load_reader(dialect: str) -> None:
+    """Import the ADBC driver the reads of `dialect` use, ahead of the first read. Its import takes
+    about 0.4 s holding the interpreter (the driver manager imports polars when it is installed,
+    and rustxes installs it): in a request that stalled every other request, /healthz included."""
+    if dialect == "postgresql":
+        import adbc_driver_postgresql.dbapi  # noqa: F401
+    else:
+        import adbc_driver_sqlite.dbapi  # noqa: F401
+
+
 def _where(source_id: int, upload_ids: list[int]) -> str:
     ids = ", ".join(str(int(i)) for i in upload_ids) or "NULL"
     return f"source_id = {int(source_id)} AND upload_id IN ({ids})"
