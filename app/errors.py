@@ -177,6 +177,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        concrete = request.app.openapi().get("paths", {}).get(request.scope["path"])
+        if concrete is not None and request.method.lower() not in concrete:
+            # GET /v1/uploads/preview reached /v1/uploads/{upload_id} and failed its id: the
+            # path the client named has no such method.
+            return problem_response(405, status_title(405), "Method Not Allowed",
+                                    headers={"Allow": ", ".join(allowed_methods(request))})
         missing = _out_of_range_id(list(exc.errors()))
         if missing:
             return problem_response(404, NotFound.title, missing)

@@ -250,6 +250,10 @@ def test_wrong_method_names_every_allowed_one(client):
     assert client.put("/v1/sources").headers["allow"] == "GET, POST"
     # A concrete path is not its templated neighbour: /v1/uploads/preview is not upload "preview".
     assert client.options("/v1/uploads/preview").headers["allow"] == "POST"
+    r = client.get("/v1/uploads/preview")  # not upload "preview" (a 422 for its id): a method it lacks
+    assert r.status_code == 405 and r.headers["allow"] == "POST" and r.headers["content-type"] == PROBLEM
+    big = client.get("/v1/sources/1/sync/runs", params={"offset": 32589158477190044731})
+    assert big.status_code == 422 and "offset" in big.json()["detail"]  # found by make fuzz: was a 500
     assert client.put("/v1/uploads/7").headers["allow"] == "DELETE, GET"
 
 

@@ -16,7 +16,7 @@ from app.deps import FeedCacheDep, ModelStoreDep, SettingsDep
 from app.lanes import service as suggestions
 from app.lanes.schemas import DryRunOut, LaneRules, LaneSuggestionsOut
 from app.openapi import problems
-from app.params import DATE_TIME_TEXT, BlueprintId, UtcDateTime
+from app.params import DATE_TIME_TEXT, BlueprintId, PageOffset, UtcDateTime
 
 router = APIRouter(tags=["blueprints"])
 # Reads of the feed parse the blueprint's filter segments (and a query's): attribute=value.
@@ -105,7 +105,7 @@ def get_handoffs(blueprint_id: BlueprintId, session: SessionDep, principal: Read
                  by: Annotated[HandoffsBy, Query(description="lane, resource or role")] = HandoffsBy.resource,
                  lane: Annotated[str | None, Query(description="with by=resource: only the pairs inside this lane")]
                  = None,
-                 limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0):
+                 limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: PageOffset = 0):
     """Every handoff pair of the blueprint's feed (no window or segment), most frequent first, a page at a time:
     between lanes, between resources (optionally within one lane) or between roles."""
     result, _ = feeds.feed_result(session, cache, workspace_id=principal.workspace_id, blueprint_id=blueprint_id,

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Response
 from app.auth.deps import AdminPrincipal, IngestPrincipal, ReadPrincipal
 from app.db import SessionDep
 from app.deps import SettingsDep
-from app.params import SourceId, SyncRunId
+from app.params import PageOffset, SourceId, SyncRunId
 from app.sync import service
 from app.sync.schemas import SyncConfigIn, SyncConfigOut, SyncRunOut, SyncRunPage
 
@@ -48,7 +48,7 @@ def run_sync(source_id: SourceId, session: SessionDep, principal: IngestPrincipa
 
 @router.get("/v1/sources/{source_id}/sync/runs", response_model=SyncRunPage)
 def list_sync_runs(source_id: SourceId, session: SessionDep, principal: ReadPrincipal,
-                   limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0):
+                   limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: PageOffset = 0):
     """The source's runs, newest first."""
     return service.list_runs(session, workspace_id=principal.workspace_id, source_id=source_id, limit=limit,
                              offset=offset)

@@ -5,6 +5,7 @@ phase names) is XML-escaped. Colours are presentation attributes (no style sheet
 any viewer, and resvg for the PNG, draws it alike. The page draws the same layout with the same
 elements (app/web/static/js/draw.js)."""
 
+import re
 import xml.etree.ElementTree as ET
 
 from app.web.shapes import Box, Layout
@@ -173,4 +174,14 @@ def render_svg(layout: Layout) -> str:
     _evidence(svg, layout, theme, connectors=False)
     for part in (_labels, _phases, _heading, _legend):
         part(svg, layout, theme)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(svg, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + _xml_chars(ET.tostring(svg, encoding="unicode"))
+
+
+# Characters XML 1.0 does not allow, even escaped (control characters, lone surrogates, U+FFFE/F).
+# ElementTree writes them as they are, and a name holding one made the SVG unreadable (resvg and
+# browsers refuse it): they are shown as U+FFFD. The markup itself never holds one.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_chars(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)

@@ -60,3 +60,14 @@ def test_the_png_is_the_svg_drawn_at_its_size():
     half = Image.open(io.BytesIO(render_png(render_svg(layout), zoom=0.5)))
     assert half.size == (round(layout.width / 2), round(layout.height / 2))
     assert len(set(image.convert("RGB").getdata())) > 20  # drawn, not blank
+
+
+def test_names_with_characters_xml_forbids_still_make_a_readable_svg_and_png():
+    # Found by `make fuzz`: a blueprint named with a control character made GET /png answer 500.
+    feed = journey()
+    feed["blueprint"]["name"] = "K\x8a\x05\x0b name\udd3e"
+    feed["steps"][0]["activity"] = "Open\x00 ticket"
+    svg = render_svg(layout_blueprint(feed))
+    root = _parsed(svg)
+    assert root.find("svg:title", NS).text == "K\x8a\ufffd\ufffd name\ufffd"
+    assert Image.open(io.BytesIO(render_png(svg))).format == "PNG"
