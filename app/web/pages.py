@@ -1,12 +1,13 @@
-"""The pages: static HTML shells and their scripts and styles, sent with a strict Content-Security-
-Policy. A page holds no data: its script asks the public API for everything, with the API key the
-person gave (kept in sessionStorage for the browser session), so a page shows exactly what the
-key may see, as any client would."""
+"""The pages: HTML shells and their scripts and styles, sent with a strict Content-Security-
+Policy. Every page is one shell (pages_html/shell.html: head, sign-in, navigation) around its own
+body (pages_html/<page>.html), put together once at start. A page holds no data: its script asks
+the public API for everything, with the API key the person gave (kept in sessionStorage for the
+browser session), so a page shows exactly what the key may see, as any client would."""
 
 from pathlib import Path
 
 from fastapi import APIRouter
-from fastapi.responses import FileResponse
+from fastapi.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
@@ -15,26 +16,45 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
                     "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY", "Cache-Control": "no-cache"}
-PAGES = {"/": "index.html", "/upload": "upload.html", "/blueprints/new": "editor.html",
-         "/blueprints/{blueprint_id}": "blueprint.html", "/blueprints/{blueprint_id}/lanes": "lanes.html",
-         "/blueprints/{blueprint_id}/edit": "editor.html"}
+PAGES_HTML = Path(__file__).resolve().parent / "pages_html"
+# page: (its title, its script under static/js/)
+PAGE_PARTS = {"index": ("Blueprints", "index.js"), "upload": ("Upload a log", "upload.js"),
+              "editor": ("Blueprint definition", "editor.js"), "blueprint": ("Blueprint", "blueprint.js"),
+              "lanes": ("Lane rules", "lanes.js")}
+PAGES = {"/": "index", "/upload": "upload", "/blueprints/new": "editor", "/blueprints/{blueprint_id}": "blueprint",
+         "/blueprints/{blueprint_id}/lanes": "lanes", "/blueprints/{blueprint_id}/edit": "editor"}
+
+
+def page_html(name: str) -> str:
+    """The whole page `name`: the shell with its title, its script and its body."""
+    title, script = PAGE_PARTS[name]
+    shell = (PAGES_HTML / "shell.html").read_text()
+    return (shell.replace("{title}", title).replace("{script}", script)
+            .replace("{content}", (PAGES_HTML / f"{name}.html").read_text()))
+
+
+HTML = {name: page_html(name) for name in PAGE_PARTS}
 
 router = APIRouter(include_in_schema=False)
 
 
-def _page(name: str):
-    def serve() -> FileResponse:
-        return FileResponse(STATIC / name, media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
+def _html(name: str) -> Response:
+    return Response(HTML[name], media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
 
-    serve.__name__ = f"page_{name.removesuffix('.html')}"
+
+def _page(name: str):
+    def serve() -> Response:
+        return _html(name)
+
+    serve.__name__ = f"page_{name}"
     return serve
 
 
 def _blueprint_page(name: str):
-    def serve(blueprint_id: int) -> FileResponse:
-        return FileResponse(STATIC / name, media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
+    def serve(blueprint_id: int) -> Response:
+        return _html(name)
 
-    serve.__name__ = f"page_{name.removesuffix('.html')}_of_blueprint"
+    serve.__name__ = f"page_{name}_of_blueprint"
     return serve
 
 
