@@ -136,7 +136,8 @@ def _open_latest(directory: Path) -> tuple[pa.Table | None, dict]:
 
 
 def _write(directory: Path, table: pa.Table, meta: dict) -> None:
-    """Write atomically (a new file, renamed), then remove the older copies."""
+    """Write atomically (a new file, renamed), then remove the older copies. Never in place:
+    readers map the files into memory, and a file truncated under a mapping kills its process."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()[:20]

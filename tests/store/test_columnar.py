@@ -2,6 +2,7 @@
 deletes, rebuilt when lost or damaged, never trusted beyond the uploads it records."""
 
 import json
+import os
 
 import pyarrow as pa
 
@@ -66,7 +67,12 @@ def test_a_lost_or_damaged_copy_is_rebuilt_from_the_database(client, settings):
                                              "lanes": {"rules": [], "default": "support"}})
     assert events_in_feed(client, bp) == (12, 4)
     [path] = copies(settings, sid)
-    path.write_bytes(b"not an arrow file")
+    # Damaged as a whole file, put in place as the writer puts copies (a rename): readers map the
+    # copies into memory, and truncating a file another thread has mapped kills the process (SIGBUS:
+    # this test once did so to the embedded worker reading the copy for a model).
+    damaged = path.with_name(".damaged.tmp")
+    damaged.write_bytes(b"not an arrow file")
+    os.replace(damaged, path)
     client.put(f"/v1/blueprints/{bp}", json={"name": "b3", "sources": [sid],
                                              "lanes": {"rules": [], "default": "backstage"}})
     assert events_in_feed(client, bp) == (12, 4)
