@@ -154,12 +154,19 @@ def _path_pattern(template: str) -> re.Pattern:
     return compile_path(template)[0]
 
 
+def _concrete_operations(request: Request) -> dict | None:
+    """The document's operations at exactly this path, when it is a concrete (untemplated) one: it
+    is matched before templated ones (OpenAPI), so /v1/uploads/preview is not /v1/uploads/{upload_id}."""
+    return request.app.openapi().get("paths", {}).get(request.scope["path"])
+
+
 def allowed_methods(request: Request, named: str = "") -> list[str]:
     """Every method the document lists at this path, with those Starlette `named` (it names only the
     first route's: GET /v1/sources/{id} hides its PATCH and DELETE)."""
+    concrete = _concrete_operations(request)
+    if concrete is not None:
+        return sorted(method.upper() for method in concrete)
     paths, path = request.app.openapi().get("paths", {}), request.scope["path"]
-    if path in paths:  # a concrete path is matched before templated ones (OpenAPI): /v1/uploads/preview
-        return sorted(method.upper() for method in paths[path])  # is not /v1/uploads/{upload_id}
     methods = {m.strip().upper() for m in named.split(",") if m.strip()}
     for template, operations in paths.items():
         if _path_pattern(template).match(path):
@@ -177,7 +184,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        concrete = request.app.openapi().get("paths", {}).get(request.scope["path"])
+        concrete = _concrete_operations(request)
         if concrete is not None and request.method.lower() not in concrete:
             # GET /v1/uploads/preview reached /v1/uploads/{upload_id} and failed its id: the
             # path the client named has no such method.
