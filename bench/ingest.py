@@ -527,7 +527,7 @@ def start_py_spy(pid: int, case: str):
     out = OUT / f"profile-{case}.txt"
     # --idle: time the job spends waiting (on PostgreSQL, on the disk) counts too.
     return subprocess.Popen([exe, "record", "--pid", str(pid), "--rate", "100", "--format", "raw", "--idle",
-                             "--threads", "--output", str(out), "--nonblocking"],
+                             "--threads", "--subprocesses", "--output", str(out), "--nonblocking"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

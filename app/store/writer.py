@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy.orm import Session
 
 from app.scratch import scratch_name
@@ -89,7 +90,7 @@ class SqliteEventWriter:
     def _stage(self) -> None:
         import adbc_driver_sqlite.dbapi as adbc
 
-        conn, chunks = None, 0
+        conn, chunks, ended = None, 0, False
         try:
             while (batch := self._stage_queue.get()) is not None:
                 if conn is None:
@@ -105,6 +106,7 @@ class SqliteEventWriter:
                     conn.close()
                     conn = None
                     self._insert_queue.put(self.files[-1])
+            ended = True
             if conn is not None:
                 conn.close()
                 self._insert_queue.put(self.files[-1])
@@ -112,7 +114,7 @@ class SqliteEventWriter:
             self._failure = exc
             if conn is not None:
                 conn.close()
-            while self._stage_queue.get() is not None:  # let add() and finish() go on
+            while not ended and self._stage_queue.get() is not None:  # let add() and finish() go on
                 pass
         finally:
             self._insert_queue.put(None)
@@ -194,8 +196,7 @@ class PostgresEventWriter:
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
         self._repeats = _Repeats()
-
-    RUN_ROWS = 500_000
+        self._ended = False  # the end mark (None) has been taken from the queue
 
     def add(self, batch: pa.Table) -> None:
         if self._failure is not None:
@@ -211,32 +212,30 @@ class PostgresEventWriter:
         try:
             with raw.cursor() as cur:
                 if self._begin(cur):
-                    while (batch := self._queue.get()) is not None:
+                    while (batch := self._next()) is not None:
                         self._copy(cur, batch, had_events=True)
                 else:
                     # Nothing stored for the source yet, so nothing to look up between chunks: one
-                    # COPY for the whole upload, which the server works through while we parse.
-                    with cur.copy(_COPY_EVENTS) as copy:
-                        for run in self._runs():
-                            self._write(copy, run)
+                    # COPY for the whole upload, each chunk sent as soon as it is parsed and sorted.
+                    # The queued writer hands the data to the server from a thread of its own, so
+                    # the server works while this thread sorts and encodes the next chunk (1M rows
+                    # measured: the job took 6.2-7.5 s with the chunks gathered into sorted runs of
+                    # 500,000 and sent from this thread, 3.7-4.3 s so; sorted runs of 226,000 cost
+                    # the server no more than runs of 500,000 within the noise).
+                    with cur.copy(_COPY_EVENTS, writer=QueuedLibpqWriter(cur)) as copy:
+                        while (batch := self._next()) is not None:
+                            self._write(copy, batch)
         except BaseException as exc:  # re-raised in the job's thread
             self._failure = exc
-            while self._queue.get() is not None:
+            # Let add() and close() go on. The server often refuses a COPY only at its end, after
+            # the last chunk and the end mark were taken: then there is nothing left to wait for.
+            while not self._ended and self._next() is not None:
                 pass
 
-    def _runs(self):
-        """The queued chunks gathered into runs of at least RUN_ROWS rows, each then sent sorted by
-        digest: the primary key's B-tree takes rows in its own order far more cheaply (1M rows,
-        measured: the server's CPU 5.9 s in sorted runs of 100,000, 3.1 s in runs of 500,000)."""
-        pending, rows = [], 0
-        while (batch := self._queue.get()) is not None:
-            pending.append(batch)
-            rows += batch.num_rows
-            if rows >= self.RUN_ROWS:
-                yield pa.concat_tables(pending)
-                pending, rows = [], 0
-        if pending:
-            yield pa.concat_tables(pending)
+    def _next(self) -> pa.Table | None:
+        batch = self._queue.get()
+        self._ended = batch is None
+        return batch
 
     def _begin(self, cur) -> bool:
         src = self.ids[1]

@@ -1,9 +1,15 @@
 """The bulk writers with many small chunks: SQLite's scratch files (1, 1, 2, 4, ... chunks, at
 most eight attached) and PostgreSQL's single COPY stream, then the per-chunk look-up on re-send."""
 
+import numpy as np
+import psycopg
+import pyarrow as pa
+import pytest
 from fastapi.testclient import TestClient
 
+from app.db import job_transaction
 from app.main import create_app
+from app.store.writer import STAGE_SCHEMA, event_writer
 from tests.conftest import ADMIN_KEY
 from tests.helpers import make_source, stored_events, upload
 
@@ -26,3 +32,39 @@ def test_a_thousand_chunks_worth_of_events_are_stored_once(settings):
         assert (again["events_ingested"], again["events_duplicate"]) == (100, 1_500)
         assert stored_events(app.state.engine, sid) == 1_600
         assert list(settings.staging_dir.glob("stage-*")) == []
+
+
+def _stage_rows(n: int, *, lifecycle: str | None = None, start: int = 0) -> pa.Table:
+    ids = np.arange(start, start + n)
+    return pa.table({
+        "case_id": [f"c{i}" for i in ids], "activity": ["a"] * n, "timestamp": ids * 1_000_000,
+        "start_timestamp": pa.nulls(n, pa.int64()), "resource": pa.nulls(n, pa.string()),
+        "role": pa.nulls(n, pa.string()), "lifecycle": [lifecycle] * n, "attributes": pa.nulls(n, pa.string()),
+        "ordinal": ids, "event_key": pa.nulls(n, pa.string()), "hash_hi": ids * 7919 + 1, "hash_lo": ids,
+    }, schema=STAGE_SCHEMA)
+
+
+def test_a_row_the_server_refuses_mid_stream_fails_the_whole_write_and_stores_nothing(settings, engine):
+    """The new-source path streams every chunk through one queued COPY: the server's refusal of a
+    later chunk (here a lifecycle over the column's 100 characters) still reaches the job, and
+    the chunks sent before it are rolled back with it."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the queued COPY stream is PostgreSQL's")
+    with pytest.raises(psycopg.errors.StringDataRightTruncation), job_transaction(engine) as session:
+        writer = event_writer(session, staging_dir=settings.staging_dir, ids=(1, 99, 1))
+        try:
+            for k in range(5):
+                writer.add(_stage_rows(2_000, start=k * 2_000))
+            writer.add(_stage_rows(10, lifecycle="x" * 101, start=20_000))
+            writer.add(_stage_rows(2_000, start=30_000))
+            writer.finish()
+        finally:
+            writer.close()
+    assert stored_events(engine, 99) == 0
+    with job_transaction(engine) as session:  # and the source takes a clean write afterwards
+        writer = event_writer(session, staging_dir=settings.staging_dir, ids=(1, 99, 1))
+        for k in range(3):
+            writer.add(_stage_rows(2_000, start=k * 2_000))
+        assert writer.finish() == 6_000
+        writer.close()
+    assert stored_events(engine, 99) == 6_000
