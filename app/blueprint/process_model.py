@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.blueprint.models import ProcessModel
 from app.db import transaction
 from app.errors import MiningError
+from app.jobs.wakeup import announce
 
 # What the feed says of a model row's status.
 SHOWN = {"queued": "computing", "running": "computing", "ready": "ready", "failed": "failed", "stale": "unknown"}
@@ -40,9 +41,11 @@ class ModelStore:
         """Queue the model of data version `key` unless it is known already."""
         with transaction(self.factory) as session:
             insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-            session.execute(insert(ProcessModel).values(
+            made = session.execute(insert(ProcessModel).values(
                 key=key, workspace_id=workspace_id, blueprint_id=blueprint_id, query=query, status="queued",
                 created_at=datetime.now(UTC)).on_conflict_do_nothing(index_elements=["key"]))
+            if made.rowcount:
+                announce(session)
 
     def status(self, key: str, session: Session | None = None) -> tuple[str, str | None]:
         """('ready' | 'computing' | 'failed' | 'unknown', error)."""

@@ -21,6 +21,7 @@ from app.ingest.parsers import RawBatch, numbered
 from app.ingest.pipeline import prepare, read_batches
 from app.ingest.schemas import OnError, PushedEvent, UploadOptions
 from app.ingest.unicode import nfc_columns
+from app.jobs.wakeup import announce
 from app.sources import service as sources
 from app.sources.models import Source
 from app.store import repository as events
@@ -74,6 +75,7 @@ def stored_filename(name: str) -> str:
 def new_upload(session: Session, *, workspace_id: int, source: Source, kind: str, filename: str,
                size: int, spool_path: Path | None, options: UploadOptions) -> Upload:
     filename = stored_filename(filename)
+    announce(session)  # a worker may take it (an upload run here is held by this process first)
     return repository.add(session, Upload(
         workspace_id=workspace_id, source_id=source.id, kind=kind, filename=filename, size_bytes=size,
         spool_path=str(spool_path) if spool_path else None, options=options.model_dump(exclude_none=True),

@@ -2,8 +2,9 @@
 
 Each turn of the loop asks every kind of job, in order, for one piece of work it can claim (a
 queued large upload, a due or requested sync run, a queued process model) and does it; when none
-has any, it sleeps a moment. Claims go through leases (app/jobs/leases.py), so two workers never
-do one piece of work at once, and a worker that dies loses its lease to the next. SIGTERM (or
+has any, it sleeps until work is queued (app/jobs/wakeup.py) or a moment has passed. Claims go
+through leases (app/jobs/leases.py), so two workers never do one piece of work at once, and a
+worker that dies loses its lease to the next. SIGTERM (or
 `stop()`) lets the current piece finish or release itself at its next checkpoint."""
 
 import logging
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.jobs.leases import new_owner
+from app.jobs.wakeup import Waiter
 
 log = logging.getLogger("app.jobs.worker")
 
@@ -49,21 +51,32 @@ def run_worker(ctx: WorkerContext, *, poll_s: float = 0.5, kinds: list[JobKind] 
                once: bool = False) -> None:
     """Work until stopped (or, with `once`, until no kind has work left)."""
     kinds = kinds if kinds is not None else job_kinds()
+    waiter = Waiter(ctx.engine)
     log.info("worker started", extra={"owner": ctx.owner})
-    while not ctx.stopping.is_set():
-        did = False
-        for kind in kinds:
-            if ctx.stopping.is_set():
+    try:
+        while not ctx.stopping.is_set():
+            waiter.mark()
+            did = _one_pass(ctx, kinds)
+            if once and not did:
                 break
-            try:
-                did = kind(ctx) or did
-            except Exception:  # one job's crash is recorded by the job itself; the worker goes on
-                log.exception("job failed", extra={"kind": getattr(kind, "__name__", str(kind))})
-        if once and not did:
-            break
-        if not did:
-            ctx.stopping.wait(poll_s)
+            if not did:
+                waiter.wait(poll_s, ctx.stopping)
+    finally:
+        waiter.close()
     log.info("worker stopped", extra={"owner": ctx.owner})
+
+
+def _one_pass(ctx: WorkerContext, kinds: list[JobKind]) -> bool:
+    """Each kind of job asked once for a piece of work; whether any did one."""
+    did = False
+    for kind in kinds:
+        if ctx.stopping.is_set():
+            break
+        try:
+            did = kind(ctx) or did
+        except Exception:  # one job's crash is recorded by the job itself; the worker goes on
+            log.exception("job failed", extra={"kind": getattr(kind, "__name__", str(kind))})
+    return did
 
 
 def stop_on_signals(ctx: WorkerContext) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.jobs.leases import lease_seconds
 from app.jobs.models import Lease
+from app.jobs.wakeup import announce
 from app.models_common import utcnow
 from app.sync.models import ACTIVE, SyncConfig, SyncFile, SyncRun
 
@@ -64,6 +65,7 @@ def add_run(session: Session, run: SyncRun) -> SyncRun | None:
     index decides, so two schedulers or a scheduler and a person racing add one run, not two)."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     values = {c: getattr(run, c) for c in ("workspace_id", "source_id", "trigger")}
+    announce(session)
     made = session.execute(insert(SyncRun).values(**values, status="queued", errors=[], created_at=utcnow())
                            .on_conflict_do_nothing(index_elements=["source_id"], index_where=_ACTIVE_ROWS)
                            .returning(SyncRun.id)).scalar()
