@@ -12,7 +12,6 @@ new rows straight into `events`: no per-row conflict handling. The primary key s
 Rows go in sorted by digest, so the primary-key index grows by sequential merges instead of
 random page splits."""
 
-import io
 import queue
 import threading
 from pathlib import Path
@@ -20,11 +19,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
 from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy.orm import Session
 
 from app.scratch import scratch_name
+from app.store import pgcopy
 
 STAGE_COLUMNS = ("case_id", "activity", "timestamp", "start_timestamp", "resource", "role", "lifecycle",
                  "attributes", "ordinal", "event_key", "hash_hi", "hash_lo")
@@ -35,7 +34,14 @@ STAGE_SCHEMA = pa.schema([
     ("event_key", pa.string()), ("hash_hi", pa.int64()), ("hash_lo", pa.int64()),
 ])
 _COLS = ", ".join(STAGE_COLUMNS)
-_COPY_EVENTS = f"COPY events (workspace_id, source_id, upload_id, {_COLS}) FROM STDIN (FORMAT csv)"
+# Binary COPY (app/store/pgcopy.py), the integers first: one NumPy record array lays them out.
+_EVENT_LAYOUT: tuple[tuple[str, pgcopy.Kind], ...] = (
+    ("workspace_id", "int4"), ("source_id", "int4"), ("upload_id", "int4"), ("hash_hi", "int8"),
+    ("hash_lo", "int8"), ("timestamp", "int8"), ("ordinal", "int8"), ("start_timestamp", "int8"),
+    ("case_id", "text"), ("activity", "text"), ("resource", "text"), ("role", "text"), ("lifecycle", "text"),
+    ("attributes", "text"), ("event_key", "text"))
+_COPY_EVENTS = f"COPY events ({', '.join(name for name, _ in _EVENT_LAYOUT)}) FROM STDIN (FORMAT binary)"
+_DIGEST_LAYOUT: tuple[tuple[str, pgcopy.Kind], ...] = (("hash_hi", "int8"), ("hash_lo", "int8"), ("i", "int4"))
 _LOCK_NAMESPACE = 0x42_4D  # advisory-lock namespace of per-source ingest locks
 
 
@@ -223,8 +229,10 @@ class PostgresEventWriter:
                     # 500,000 and sent from this thread, 3.7-4.3 s so; sorted runs of 226,000 cost
                     # the server no more than runs of 500,000 within the noise).
                     with cur.copy(_COPY_EVENTS, writer=QueuedLibpqWriter(cur)) as copy:
+                        copy.write(pgcopy.HEADER)
                         while (batch := self._next()) is not None:
                             self._write(copy, batch)
+                        copy.write(pgcopy.TRAILER)
         except BaseException as exc:  # re-raised in the job's thread
             self._failure = exc
             # Let add() and close() go on. The server often refuses a COPY only at its end, after
@@ -263,7 +271,9 @@ class PostgresEventWriter:
         rows = self._new_rows(batch, cur if had_events else None)  # the look-up first: not inside a COPY
         if rows is not None:
             with cur.copy(_COPY_EVENTS) as copy:
+                copy.write(pgcopy.HEADER)
                 self._send(copy, rows)
+                copy.write(pgcopy.TRAILER)
 
     def _write(self, copy, batch: pa.Table) -> None:
         rows = self._new_rows(batch, None)
@@ -284,24 +294,19 @@ class PostgresEventWriter:
 
     def _send(self, copy, rows: pa.Table) -> None:
         ws, src, up = self.ids
-        n = rows.num_rows
-        full = rows.add_column(0, "workspace_id", pa.array(np.full(n, ws)))
-        full = full.add_column(1, "source_id", pa.array(np.full(n, src)))
-        full = full.add_column(2, "upload_id", pa.array(np.full(n, up)))
-        buf = io.BytesIO()
-        pacsv.write_csv(full, buf, pacsv.WriteOptions(include_header=False))
-        copy.write(buf.getbuffer())
-        self.inserted += n
+        for piece in pgcopy.encode(rows, _EVENT_LAYOUT, {"workspace_id": ws, "source_id": src, "upload_id": up}):
+            copy.write(piece)
+        self.inserted += rows.num_rows
 
     def _stored(self, cur, hi: np.ndarray, lo: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         """Which rows the source holds already (an anti-join on the chunk's digests)."""
         idx = np.flatnonzero(candidates)
-        buf = io.BytesIO()
-        pacsv.write_csv(pa.table({"h": hi[idx], "l": lo[idx], "i": idx}), buf,
-                        pacsv.WriteOptions(include_header=False))
         cur.execute("TRUNCATE digests")
-        with cur.copy("COPY digests (hash_hi, hash_lo, i) FROM STDIN (FORMAT csv)") as copy:
-            copy.write(buf.getbuffer())
+        with cur.copy("COPY digests (hash_hi, hash_lo, i) FROM STDIN (FORMAT binary)") as copy:
+            copy.write(pgcopy.HEADER)
+            for piece in pgcopy.encode(pa.table({"hash_hi": hi[idx], "hash_lo": lo[idx], "i": idx}), _DIGEST_LAYOUT):
+                copy.write(piece)
+            copy.write(pgcopy.TRAILER)
         cur.execute("SELECT d.i FROM digests d JOIN events e ON e.source_id = %s AND e.hash_hi = d.hash_hi "
                     "AND e.hash_lo = d.hash_lo", (self.ids[1],))
         stored = np.zeros(len(hi), dtype=bool)
