@@ -43,7 +43,7 @@ from app.sync.schemas import SyncConfigIn  # noqa: E402
 from tests.support.postgres import PostgresServer, find_bindir, free_port  # noqa: E402
 
 SQL_TARGET, HTTP_TARGET = 150_000, 50_000
-CHUNK_ROWS = int(os.environ.get("BENCH_SYNC_CHUNK_ROWS", "50000"))  # rows per stored unit of the sql pull
+CHUNK_ROWS = os.environ.get("BENCH_SYNC_CHUNK_ROWS")  # rows per stored unit of the sql pull; unset: the default
 OPS_MAPPING = {"case_id": "case_id", "activity": "activity", "timestamp": "updated_at", "resource": "resource",
                "role": "role", "event_id": "id"}
 
@@ -105,7 +105,7 @@ def timed_run(ctx: WorkerContext, name: str, config: dict, mapping: dict | None 
 def bench_sql(ctx: WorkerContext, url: str, rows: int, store: str) -> None:
     query = "SELECT * FROM ops WHERE updated_at > :watermark ORDER BY updated_at"
     config = {"connector": "sql", "params": {"url": url, "query": query, "watermark_column": "updated_at",
-                                         "chunk_rows": CHUNK_ROWS},
+                                         **({"chunk_rows": int(CHUNK_ROWS)} if CHUNK_ROWS else {})},
               "schedule": {"every_s": 3600}}
     stored, seconds, run = timed_run(ctx, "ops", config, OPS_MAPPING)
     rate = stored / seconds

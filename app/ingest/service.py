@@ -22,6 +22,7 @@ from app.ingest.pipeline import prepare, read_batches
 from app.ingest.schemas import OnError, PushedEvent, UploadOptions
 from app.ingest.unicode import nfc_columns
 from app.jobs.wakeup import announce
+from app.sources import repository as source_repository
 from app.sources import service as sources
 from app.sources.models import Source
 from app.store import repository as events
@@ -59,7 +60,7 @@ def delete_upload(session: Session, *, workspace_id: int, upload_id: int) -> int
     if upload.status in ("queued", "running"):
         raise Conflict(f"upload {upload_id} is {upload.status}; delete it once it has finished")
     removed = events.delete_upload_events(session, source_id=upload.source_id, upload_id=upload.id)
-    session.get(Source, upload.source_id).data_version += 1
+    source_repository.bump_data_version(session, source_id=upload.source_id)
     repository.delete(session, upload)
     return removed
 
@@ -75,7 +76,8 @@ def stored_filename(name: str) -> str:
 def new_upload(session: Session, *, workspace_id: int, source: Source, kind: str, filename: str,
                size: int, spool_path: Path | None, options: UploadOptions) -> Upload:
     filename = stored_filename(filename)
-    announce(session)  # a worker may take it (an upload run here is held by this process first)
+    if kind == "file":  # a worker may take it (one run here is held by this process first)
+        announce(session)
     return repository.add(session, Upload(
         workspace_id=workspace_id, source_id=source.id, kind=kind, filename=filename, size_bytes=size,
         spool_path=str(spool_path) if spool_path else None, options=options.model_dump(exclude_none=True),
@@ -166,7 +168,7 @@ def _store(session: Session, *, upload: Upload, batches: Iterable[RawBatch], opt
     if written and inserted < tally.valid:  # some rows were stored already: any of them changed?
         inserted += _replace_changed(session, upload, written, tally)
     if inserted:
-        source.data_version += 1
+        source_repository.bump_data_version(session, source_id=source.id)
     return _succeeded(upload, tally, inserted)
 
 

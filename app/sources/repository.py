@@ -1,6 +1,6 @@
 """SQL for sources."""
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.sources.models import Source
@@ -29,3 +29,13 @@ def add(session: Session, source: Source) -> Source:
 def delete(session: Session, source: Source) -> None:
     session.delete(source)
     session.flush()
+
+
+def bump_data_version(session: Session, *, source_id: int) -> int:
+    """Count one more change of the source's events, as one UPDATE that adds 1 to the stored
+    value: two uploads into one source at once (two workers) each count, where writing back the
+    value read at the start (`source.data_version += 1`) lost one, and feeds cached under the
+    shared number stayed stale. Returns the new number."""
+    return session.execute(update(Source).where(Source.id == source_id)
+                           .values(data_version=Source.data_version + 1)
+                           .returning(Source.data_version)).scalar_one()

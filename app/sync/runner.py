@@ -21,6 +21,7 @@ from app.models_common import utcnow
 from app.sync import repository
 from app.sync.connectors import SyncError, get_connector, validate
 from app.sync.models import ACTIVE, SyncRun
+from app.sync.prefetch import Prefetched
 from app.sync.schedule import next_run
 from app.sync.secrets import decrypt
 from app.sync.units import Claim, LeaseLost, store_unit
@@ -144,6 +145,8 @@ def _pull(ctx: WorkerContext, claim: Claim, beat: leases.Heartbeat, progress: Pr
     units = get_connector(setup.kind).pull(setup.params, setup.credentials, setup.watermark,
                                            lookback_s=setup.lookback_s, known_checksums=setup.known,
                                            progress=progress)
+    if setup.kind != "files":  # a file unit's copy is valid only until the next unit is read
+        units = Prefetched(units)
     refresh = _Refresh(ctx.state.get("on_stored", lambda source_id: None), claim.source_id)
     try:
         for unit in units:

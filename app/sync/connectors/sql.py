@@ -35,7 +35,9 @@ class SqlParams(BaseModel):
     query: str = Field(description="SELECT ... WHERE <col> > :watermark ORDER BY <col>.")
     watermark_type: WatermarkType = "datetime"
     initial_watermark: str | None = Field(default=None, description="Where the first run starts.")
-    chunk_rows: int = Field(default=50_000, ge=1, le=1_000_000)
+    # 200,000: a 1M-row pull took 8.0-8.1 s in units of 200,000 against 9.4-9.6 s in units of 50,000
+    # (fewer transactions and look-ups; sorted runs the primary key takes more cheaply).
+    chunk_rows: int = Field(default=200_000, ge=1, le=1_000_000, description="Rows per fetch and per stored unit.")
     lookback_ids: int = Field(default=0, ge=0, description="Integer watermarks: re-read this many ids back.")
     reader: Literal["auto", "sqlalchemy", "adbc"] = Field(
         default="auto", description="auto = ADBC (COPY, Arrow-native) on PostgreSQL, SQLAlchemy elsewhere.")

@@ -74,7 +74,7 @@ def assert_units_do_not_split_ties(units) -> None:
 @pytest.mark.parametrize("reader", ["adbc", "sqlalchemy"])
 def test_postgres_pulls_return_exactly_the_new_and_changed_rows(pg_source, reader):
     url, engine = pg_source
-    first = pull(url, None, reader=reader)
+    first = pull(url, None, reader=reader, chunk_rows=50_000)
     copy = as_rows(first)
     assert len(copy) == ROWS and len(first) == 4  # 50,000-row chunks, each stretched to the end of its second
     assert_units_do_not_split_ties(first)
