@@ -11,6 +11,7 @@ without NULLs (and constants) are laid out by one NumPy record array per run; th
 are length and bytes pairs, and Arrow joins a row's pieces in one pass."""
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Literal
 
 import numpy as np
@@ -23,6 +24,16 @@ TRAILER = b"\xff\xff"
 SLICE_ROWS = 65_536  # rows per encoded piece: bounded memory, and far below Arrow's 2 GB offsets
 _NULL = pa.scalar(b"\xff\xff\xff\xff", pa.binary())
 _WIDTH = {"int4": 4, "int8": 8}
+
+
+@contextmanager
+def binary_copy(cur, statement: str, **options):
+    """`cur.copy(statement, **options)` framed as binary COPY data: the header first, the
+    trailer once the body has been written (on an error the COPY is aborted instead)."""
+    with cur.copy(statement, **options) as copy:
+        copy.write(HEADER)
+        yield copy
+        copy.write(TRAILER)
 
 
 def encode(table: pa.Table, layout: Sequence[tuple[str, Kind]], constants: dict[str, int] | None = None

@@ -228,11 +228,9 @@ class PostgresEventWriter:
                     # measured: the job took 6.2-7.5 s with the chunks gathered into sorted runs of
                     # 500,000 and sent from this thread, 3.7-4.3 s so; sorted runs of 226,000 cost
                     # the server no more than runs of 500,000 within the noise).
-                    with cur.copy(_COPY_EVENTS, writer=QueuedLibpqWriter(cur)) as copy:
-                        copy.write(pgcopy.HEADER)
+                    with pgcopy.binary_copy(cur, _COPY_EVENTS, writer=QueuedLibpqWriter(cur)) as copy:
                         while (batch := self._next()) is not None:
                             self._write(copy, batch)
-                        copy.write(pgcopy.TRAILER)
         except BaseException as exc:  # re-raised in the job's thread
             self._failure = exc
             # Let add() and close() go on. The server often refuses a COPY only at its end, after
@@ -270,10 +268,8 @@ class PostgresEventWriter:
     def _copy(self, cur, batch: pa.Table, had_events: bool) -> None:
         rows = self._new_rows(batch, cur if had_events else None)  # the look-up first: not inside a COPY
         if rows is not None:
-            with cur.copy(_COPY_EVENTS) as copy:
-                copy.write(pgcopy.HEADER)
+            with pgcopy.binary_copy(cur, _COPY_EVENTS) as copy:
                 self._send(copy, rows)
-                copy.write(pgcopy.TRAILER)
 
     def _write(self, copy, batch: pa.Table) -> None:
         rows = self._new_rows(batch, None)
@@ -302,11 +298,9 @@ class PostgresEventWriter:
         """Which rows the source holds already (an anti-join on the chunk's digests)."""
         idx = np.flatnonzero(candidates)
         cur.execute("TRUNCATE digests")
-        with cur.copy("COPY digests (hash_hi, hash_lo, i) FROM STDIN (FORMAT binary)") as copy:
-            copy.write(pgcopy.HEADER)
+        with pgcopy.binary_copy(cur, "COPY digests (hash_hi, hash_lo, i) FROM STDIN (FORMAT binary)") as copy:
             for piece in pgcopy.encode(pa.table({"hash_hi": hi[idx], "hash_lo": lo[idx], "i": idx}), _DIGEST_LAYOUT):
                 copy.write(piece)
-            copy.write(pgcopy.TRAILER)
         cur.execute("SELECT d.i FROM digests d JOIN events e ON e.source_id = %s AND e.hash_hi = d.hash_hi "
                     "AND e.hash_lo = d.hash_lo", (self.ids[1],))
         stored = np.zeros(len(hi), dtype=bool)

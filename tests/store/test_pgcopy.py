@@ -37,11 +37,9 @@ def _copy(conn, table: pa.Table, layout=LAYOUT + (("src", "int4"),), constants=N
     names = ", ".join(name for name, _ in layout)
     with conn.cursor() as cur:
         cur.execute("TRUNCATE t")
-        with cur.copy(f"COPY t ({names}) FROM STDIN (FORMAT binary)") as copy:
-            copy.write(pgcopy.HEADER)
+        with pgcopy.binary_copy(cur, f"COPY t ({names}) FROM STDIN (FORMAT binary)") as copy:
             for piece in pgcopy.encode(table, layout, constants if constants is not None else {"src": 42}):
                 copy.write(piece)
-            copy.write(pgcopy.TRAILER)
         cur.execute("SELECT label, k, big, maybe, note, doc::text, tail, src FROM t ORDER BY k DESC, label")
         return cur.fetchall()
 
