@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 
@@ -60,6 +62,12 @@ def make_engine(url: str, *, busy_timeout_s: float = API_BUSY_TIMEOUT_S) -> Engi
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def dialect_insert(session: Session):
+    """The session's dialect's `insert`, which has `on_conflict_do_nothing`: an insert that two
+    processes may race to make (the loser's row is skipped, not an error)."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -19,13 +19,30 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
+MIGRATION_LOCK = 0x42504D6D  # "BPMm": the advisory lock that serializes migrations (PostgreSQL)
+
+
+def _one_at_a_time(conn) -> None:
+    """Take the migration lock for the transaction. SQLite: BEGIN IMMEDIATE takes the write lock
+    now (waiting up to the busy timeout), and pysqlite then leaves the transaction to us; without
+    it DDL ran outside any transaction, a statement at a time."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def upgrade(engine: Engine) -> None:
     """Bring the database of `engine` to the latest schema.
 
     On SQLite, foreign keys are off while migrations run: a migration that rebuilds a table (batch
     mode: copy, drop, rename) would otherwise cascade the drop to every child row. The pragma only
     takes effect outside a transaction, so it is set before the migration's transaction begins,
-    and the references are checked before it commits."""
+    and the references are checked before it commits.
+
+    Processes that start together (two APIs and a worker on a new database) migrate one at a
+    time: the later ones find the schema made. Without that, the second failed on "table
+    workspaces already exists" (3 of 18 starts, three at a time on SQLite)."""
     cfg = alembic_config()
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
@@ -34,6 +51,7 @@ def upgrade(engine: Engine) -> None:
             conn.commit()  # pysqlite runs a PRAGMA outside any SQLite transaction; end SQLAlchemy's
         try:
             with conn.begin():
+                _one_at_a_time(conn)
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
                 if sqlite and conn.execute(text("PRAGMA foreign_key_check")).first() is not None:

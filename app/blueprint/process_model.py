@@ -6,12 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.blueprint.models import ProcessModel
-from app.db import transaction
+from app.db import dialect_insert, transaction
 from app.errors import MiningError
 from app.jobs.wakeup import announce
 
@@ -40,7 +38,7 @@ class ModelStore:
     def request(self, key: str, *, workspace_id: int, blueprint_id: int, query: dict) -> None:
         """Queue the model of data version `key` unless it is known already."""
         with transaction(self.factory) as session:
-            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            insert = dialect_insert(session)
             made = session.execute(insert(ProcessModel).values(
                 key=key, workspace_id=workspace_id, blueprint_id=blueprint_id, query=query, status="queued",
                 created_at=datetime.now(UTC)).on_conflict_do_nothing(index_elements=["key"]))

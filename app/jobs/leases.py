@@ -11,11 +11,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db import transaction
+from app.db import dialect_insert, transaction
 from app.jobs.models import Lease
 
 HOST = "".join(c if c.isalnum() else "_" for c in socket.gethostname())[:40] or "host"
@@ -68,7 +66,7 @@ def acquire(factory: sessionmaker[Session], resource: str, owner: str) -> bool:
     with transaction(factory) as session:
         now = _now()
         until = now + timedelta(seconds=lease_seconds(session))
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        insert = dialect_insert(session)
         made = session.execute(insert(Lease).values(resource=resource, owner=owner, until=until, acquired_at=now)
                                .on_conflict_do_nothing(index_elements=["resource"]))
         if made.rowcount == 1:

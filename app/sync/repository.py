@@ -3,10 +3,9 @@
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from app.db import dialect_insert
 from app.jobs.leases import lease_seconds
 from app.jobs.models import Lease
 from app.jobs.wakeup import announce
@@ -63,7 +62,7 @@ def active_run(session: Session, *, source_id: int) -> SyncRun | None:
 def add_run(session: Session, run: SyncRun) -> SyncRun | None:
     """Insert a queued run; None if the source has a queued or running one (the partial unique
     index decides, so two schedulers or a scheduler and a person racing add one run, not two)."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     values = {c: getattr(run, c) for c in ("workspace_id", "source_id", "trigger")}
     announce(session)
     made = session.execute(insert(SyncRun).values(**values, status="queued", errors=[], created_at=utcnow())

@@ -37,15 +37,18 @@ class Process:
         self.log.close()
 
 
-def _api(port: int) -> httpx.Client:
+def _api(port: int, process: Process, log: Path) -> httpx.Client:
     http = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {KEY}"}, timeout=60)
-    for _ in range(300):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.proc.poll() is None:
         try:
             if http.get("/healthz").status_code == 200:
                 return http
         except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError("the API did not start")
+            pass
+        time.sleep(0.1)
+    http.close()
+    raise AssertionError(f"the API on port {port} did not start:\n{log.read_text()[-4000:]}")
 
 
 def _until(predicate, what: str, timeout: float = 60):
@@ -67,8 +70,11 @@ def test_two_apis_and_a_worker_share_the_work(db_url, tmp_path):
     procs = [Process(["serve", "--no-worker", "--port", str(p)], env, tmp_path / f"api{i}.log")
              for i, p in enumerate(ports)]
     procs.append(Process(["worker"], env, tmp_path / "worker.log"))
-    one, two = _api(ports[0]), _api(ports[1])
+    clients: list[httpx.Client] = []
     try:
+        for i, port in enumerate(ports):
+            clients.append(_api(port, procs[i], tmp_path / f"api{i}.log"))
+        one, two = clients
         source = one.post("/v1/sources", json={"name": "ops", "mapping": MAPPING}).json()["id"]
         # A large upload through one API is queued and run by the worker; the other API sees it end.
         queued = one.post(f"/v1/sources/{source}/uploads", files={"file": ("big.csv", _csv(2000, "B"))})
@@ -104,7 +110,7 @@ def test_two_apis_and_a_worker_share_the_work(db_url, tmp_path):
         assert _until(lambda: one.get(f"/v1/blueprints/{bp}/feed").json()["model"]["status"] == "ready",
                       "the first API sees the model")
     finally:
-        for http in (one, two):
+        for http in clients:
             http.close()
         for proc in procs:
             proc.stop()
