@@ -26,6 +26,7 @@ from app.sources import repository as source_repository
 from app.sources import service as sources
 from app.sources.models import Source
 from app.store import repository as events
+from app.store.digests import RunMemory
 from app.store.writer import event_writer
 
 Progress = Callable[[int], None]
@@ -116,19 +117,20 @@ def ingest_pushed(session: Session, *, upload: Upload, items: list[PushedEvent],
 
 def ingest_table(session: Session, *, upload: Upload, table: pa.Table | pd.DataFrame, mapping: dict | None,
                  settings: Settings, replace_changed: bool = False, tally: Tally | None = None,
-                 first_row: int = 1) -> Upload:
+                 first_row: int = 1, memory: RunMemory | None = None) -> Upload:
     """Store rows pulled by a sync connector as the upload's events, whole or not at all (any bad
     row rejects them all), in the session's transaction, through the same mapping, validation,
     digest and bulk writer as files. `mapping`: the rows' own (a preset's), else the source's.
     `replace_changed`: a row whose event_id is stored already with other content replaces it (a
     changed record of a table pulled again); otherwise such a row is a duplicate, as in uploads.
     `tally` (optional) is filled in: newest_us, updated, and the counts. Row errors number the rows
-    from `first_row` (a run numbers them across its whole pull)."""
+    from `first_row` (a run numbers them across its whole pull). `memory`: the run's, kept across
+    its units (app/store/digests.py)."""
     frame = table.to_pandas() if isinstance(table, pa.Table) else table
     upload.format = "table"
     return _store(session, upload=upload, batches=[numbered(frame, first_row)], options=UploadOptions(),
                   settings=settings, progress=lambda n: None, mapping=mapping, tally=tally,
-                  replace_changed=replace_changed)
+                  replace_changed=replace_changed, memory=memory)
 
 
 _PUSH_MAPPING = {**{f: f for f in ("case_id", "activity", "timestamp", "start_timestamp", "resource", "role",
@@ -137,10 +139,10 @@ _PUSH_MAPPING = {**{f: f for f in ("case_id", "activity", "timestamp", "start_ti
 
 def _store(session: Session, *, upload: Upload, batches: Iterable[RawBatch], options: UploadOptions,
            settings: Settings, progress: Progress, mapping: dict | None = None, tally: Tally | None = None,
-           replace_changed: bool = False) -> Upload:
+           replace_changed: bool = False, memory: RunMemory | None = None) -> Upload:
     source = session.get(Source, upload.source_id)
     writer = event_writer(session, staging_dir=settings.staging_dir,
-                          ids=(upload.workspace_id, upload.source_id, upload.id))
+                          ids=(upload.workspace_id, upload.source_id, upload.id), memory=memory)
     tally, resolved, written = tally if tally is not None else Tally(), None, []
     try:
         for batch in batches:
@@ -167,6 +169,8 @@ def _store(session: Session, *, upload: Upload, batches: Iterable[RawBatch], opt
         writer.close()
     if written and inserted < tally.valid:  # some rows were stored already: any of them changed?
         inserted += _replace_changed(session, upload, written, tally)
+        if tally.updated and memory is not None:
+            memory.forget()  # replaced events took other digests than the run remembers
     if inserted:
         source_repository.bump_data_version(session, source_id=source.id)
     return _succeeded(upload, tally, inserted)

@@ -18,6 +18,7 @@ from app.errors import AppError
 from app.jobs import leases
 from app.jobs.worker import WorkerContext
 from app.models_common import utcnow
+from app.store.digests import RunMemory
 from app.sync import repository
 from app.sync.connectors import SyncError, get_connector, validate
 from app.sync.models import ACTIVE, SyncRun
@@ -148,11 +149,12 @@ def _pull(ctx: WorkerContext, claim: Claim, beat: leases.Heartbeat, progress: Pr
     if setup.kind != "files":  # a file unit's copy is valid only until the next unit is read
         units = Prefetched(units)
     refresh = _Refresh(ctx.state.get("on_stored", lambda source_id: None), claim.source_id)
+    memory = RunMemory()
     try:
         for unit in units:
             if ctx.stopping.is_set() or beat.lost.is_set():
                 return "stopped"
-            if store_unit(ctx, claim, unit):
+            if store_unit(ctx, claim, unit, memory):
                 refresh.changed()
             if ctx.stopping.is_set() or beat.lost.is_set():
                 return "stopped"

@@ -18,6 +18,7 @@ from app.ingest.schemas import UploadOptions
 from app.jobs.worker import WorkerContext
 from app.scratch import scratch_name
 from app.sources.models import Source
+from app.store.digests import RunMemory
 from app.sync import repository
 from app.sync.connectors import Pulled, SyncError
 from app.sync.models import SyncFile, SyncRun
@@ -34,9 +35,10 @@ class LeaseLost(Exception):
     """Another worker holds the source now (this one was judged gone): stop, store nothing more."""
 
 
-def store_unit(ctx: WorkerContext, claim: Claim, unit: Pulled) -> bool:
+def store_unit(ctx: WorkerContext, claim: Claim, unit: Pulled, memory: RunMemory | None = None) -> bool:
     """Store `unit`; whether the source's events changed. A unit with a row the mapping cannot read
-    raises UnprocessableEvents and stores nothing (the watermark stays)."""
+    raises UnprocessableEvents and stores nothing (the watermark stays). `memory`: the run's, over
+    its units (a failed unit ends the run, so what it remembered is never used)."""
     with job_transaction(ctx.engine) as session:
         if not repository.hold_lease(session, resource=claim.resource, owner=ctx.owner):
             raise LeaseLost(claim.resource)
@@ -47,7 +49,7 @@ def store_unit(ctx: WorkerContext, claim: Claim, unit: Pulled) -> bool:
         run.pages, run.retries = run.pages + unit.pages, run.retries + unit.retries
         changed, upload = False, None
         if unit.file is not None or (unit.table is not None and unit.table.num_rows):
-            upload, tally = _ingest(session, ctx.settings, run, unit)
+            upload, tally = _ingest(session, ctx.settings, run, unit, memory)
             _count(run, upload, tally)
             changed = upload.events_ingested > 0
         if unit.checksum is not None:
@@ -60,7 +62,8 @@ def store_unit(ctx: WorkerContext, claim: Claim, unit: Pulled) -> bool:
         return changed
 
 
-def _ingest(session: Session, settings: Settings, run: SyncRun, unit: Pulled) -> tuple[Upload, ingest.Tally]:
+def _ingest(session: Session, settings: Settings, run: SyncRun, unit: Pulled,
+            memory: RunMemory | None) -> tuple[Upload, ingest.Tally]:
     source = session.get(Source, run.source_id)
     name = unit.name or f"sync run {run.id}"
     upload = ingest.new_upload(session, workspace_id=run.workspace_id, source=source, kind="sync", filename=name,
@@ -71,7 +74,7 @@ def _ingest(session: Session, settings: Settings, run: SyncRun, unit: Pulled) ->
     try:
         if unit.file is None:
             ingest.ingest_table(session, upload=upload, table=unit.table, mapping=unit.mapping, settings=settings,
-                                replace_changed=True, tally=tally, first_row=run.rows_read + 1)
+                                replace_changed=True, tally=tally, first_row=run.rows_read + 1, memory=memory)
         else:
             _ingest_file(session, settings, upload, unit, tally)
     except AppError as exc:
