@@ -44,6 +44,7 @@ from tests.support.postgres import PostgresServer, find_bindir, free_port  # noq
 
 SQL_TARGET, HTTP_TARGET = 150_000, 50_000
 CHUNK_ROWS = os.environ.get("BENCH_SYNC_CHUNK_ROWS")  # rows per stored unit of the sql pull; unset: the default
+BATCH_RECORDS = os.environ.get("BENCH_SYNC_BATCH_RECORDS")  # records per stored unit of the http_json pull
 OPS_MAPPING = {"case_id": "case_id", "activity": "activity", "timestamp": "updated_at", "resource": "resource",
                "role": "role", "event_id": "id"}
 
@@ -169,10 +170,11 @@ def bench_http(ctx: WorkerContext, events: int, store: str) -> None:
         params = {"url": f"{url}/generic/next_link", "query": {"limit": "1000"}, "records": "data",
                   "fields": {"id": "id", "case": "case.ref", "step": "step", "at": "meta.updated_at", "by": "meta.by",
                              "cost": "cost"},
-                  "paging": {"type": "next_link", "path": "links.next"}, "batch_records": 10_000,
+                  "paging": {"type": "next_link", "path": "links.next"},
                   "watermark": {"param": "updated_since", "column": "at", "ordered": True},
                   "mapping": {"case_id": "case", "activity": "step", "timestamp": "at", "resource": "by",
-                              "event_id": "id"}}
+                              "event_id": "id"},
+                  **({"batch_records": int(BATCH_RECORDS)} if BATCH_RECORDS else {})}
         config = {"connector": "http_json", "params": params, "credentials": {"bearer": "test-token"},
                   "schedule": {"every_s": 3600}}
         stored, seconds, run = timed_run(ctx, "api", config)

@@ -8,12 +8,14 @@ times with exponential backoff plus jitter from `backoff_base_s`. Not retried (a
 retryable=False at once): 401/403, 404, other 4xx, a body that is not JSON."""
 
 import email.utils
+import json
 import time
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
 import httpx
+import msgspec
 import tenacity
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
@@ -72,6 +74,18 @@ class Hints:
     unauthorized: str = "check the credentials (bearer token, username and password, or API key header)"
     forbidden: str = "the credentials lack permission for this resource"
     not_found: str = "check params.base_url / params.url and the resource path"
+
+
+def decoded(body: bytes) -> Any:
+    """A JSON body, by msgspec: 1.1 ms for a page of 1,000 records against 2.6 ms for the standard
+    library, which a 200-page pull felt twice over (the read-ahead thread decodes while the run
+    stores, under one interpreter lock). msgspec keeps integers beyond 64 bits exact (orjson made
+    them floats). What it refuses and the standard library reads (NaN, 1e400, lone surrogates,
+    UTF-16) falls back to the standard library; a body that is not JSON at all is a ValueError."""
+    try:
+        return msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        return json.loads(body)
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -168,7 +182,7 @@ class HttpSource:
         if response.status_code >= 400:
             raise self._status_error(response)
         try:
-            return response.json(), response
+            return decoded(response.content), response
         except ValueError:
             kind = response.headers.get("content-type", "no content type")
             raise SyncError(self._say(f"{self.hints.system} answered {self._shown(str(response.url))} with a "

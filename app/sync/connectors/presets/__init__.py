@@ -16,7 +16,8 @@ class PresetParams(HttpOptions):
 
     base_url: str = Field(pattern=r"^https?://[^/?#]+", description="e.g. https://acme.zendesk.com")
     mapping: Mapping | None = Field(default=None, description="Overrides of the preset's mapping, field by field.")
-    batch_records: int = Field(default=10_000, ge=1, le=1_000_000, description="Events per stored unit (about).")
+    batch_records: int = Field(default=50_000, ge=1, le=1_000_000,  # as http_json's (see there)
+                               description="Events per stored unit (about).")
 
     @field_validator("base_url")
     @classmethod
