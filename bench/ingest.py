@@ -492,6 +492,7 @@ def measure(case: str, path: Path, *, expected: int, database_url: str | None = 
             "seconds": round(result["seconds"], 3), "post_seconds": round(result["post_seconds"], 3),
             "server_seconds": _server_seconds(up), "stored_seconds": round(result["stored_seconds"], 3),
             "events_per_s": round(events / result["seconds"]) if result["seconds"] else None,
+            "stored_events_per_s": round(events / result["stored_seconds"]) if result["stored_seconds"] else None,
             "peak_rss_mb": round(status["VmHWM"] / 1024, 1), "idle_rss_mb": round(base["VmRSS"] / 1024, 1),
             "children_peak_rss_mb": round(server.children_peak_kb / 1024, 1),
             "server_plus_children_peak_rss_mb": round(server.total_peak_kb / 1024, 1),
@@ -644,8 +645,11 @@ def report(rows: list[dict], rust: dict | None, logs: dict) -> dict:
     print()
     print(f"log: {logs['events']:,} events, {logs['cases']:,} cases, {logs['activities']} activities, "
           f"{logs['resources']} resources; {logs['distinct']:,} distinct events")
-    header = (f"{'case':<16}{'events':>11}{'seconds':>9}{'events/s':>11}{'peak RSS MB':>13}"
-              f"{'  correct':<10}{'speed target':<22}{'memory < 1 GB':<14}")
+    # The write targets (issue 11, point 8) are on the events' commit, "stored": the upload's
+    # transaction is done and every event is in the database. "Succeeded" comes after the columnar
+    # copy is brought up to date and the feeds precomputed, so that the first feed is quick.
+    header = (f"{'case':<16}{'events':>11}{'stored s':>10}{'events/s':>11}{'succeeded s':>13}{'events/s':>11}"
+              f"{'peak RSS MB':>13}{'  correct':<10}{'write target (stored)':<26}{'memory < 1 GB':<14}")
     print(header)
     print("-" * len(header))
     for row in rows:
@@ -654,13 +658,14 @@ def report(rows: list[dict], rust: dict | None, logs: dict) -> dict:
             continue
         target = (TARGETS["postgres_events_per_s"] if "postgres" in row["case"]
                   else TARGETS["sqlite_events_per_s"] if row["case"].startswith("csv") else None)
-        speed_ok = None if target is None else row["events_per_s"] >= target
+        speed_ok = None if target is None else row["stored_events_per_s"] >= target
         row["speed_target_events_per_s"] = target
         row["speed_pass"] = speed_ok
         row["memory_pass"] = row["peak_rss_mb"] < TARGETS["peak_rss_mb"]
         speed = "-" if target is None else f"{_mark(speed_ok)} (>= {target:,}/s)"
-        print(f"{row['case']:<16}{row['events_ingested']:>11,}{row['seconds']:>9.2f}{row['events_per_s']:>11,}"
-              f"{row['peak_rss_mb']:>13,.0f}  {('yes' if row['correct'] else 'NO'):<8}{speed:<22}"
+        print(f"{row['case']:<16}{row['events_ingested']:>11,}{row['stored_seconds']:>10.2f}"
+              f"{row['stored_events_per_s']:>11,}{row['seconds']:>13.2f}{row['events_per_s']:>11,}"
+              f"{row['peak_rss_mb']:>13,.0f}  {('yes' if row['correct'] else 'NO'):<8}{speed:<26}"
               f"{_mark(row['memory_pass'])}")
     print()
     for row in rows:
