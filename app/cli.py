@@ -62,8 +62,10 @@ def _engine():
 def migrate() -> None:
     """Bring the database to the latest schema."""
     from app import migrate as migrations
+    from app.db import JOB_BUSY_TIMEOUT_S, make_engine
 
-    engine = _engine()
+    # A migration waits for SQLite's write lock as long as a job would: it is not in a hurry.
+    engine = make_engine(get_settings().resolved_database_url(), busy_timeout_s=JOB_BUSY_TIMEOUT_S)
     migrations.upgrade(engine)
     engine.dispose()
     console.print("database is up to date")

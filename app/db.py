@@ -1,6 +1,6 @@
 """Engine, sessions and the transaction boundary: the one place that commits or rolls back."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
@@ -64,7 +64,7 @@ def make_engine(url: str, *, busy_timeout_s: float = API_BUSY_TIMEOUT_S) -> Engi
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
-def dialect_insert(session: Session):
+def dialect_insert(session: Session) -> Callable:
     """The session's dialect's `insert`, which has `on_conflict_do_nothing`: an insert that two
     processes may race to make (the loser's row is skipped, not an error)."""
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert

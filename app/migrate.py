@@ -4,6 +4,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
 from app.errors import AppError
@@ -32,6 +34,12 @@ def _one_at_a_time(conn) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _at_head(engine: Engine, cfg: Config) -> bool:
+    heads = set(ScriptDirectory.from_config(cfg).get_heads())
+    with engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads()) == heads
+
+
 def upgrade(engine: Engine) -> None:
     """Bring the database of `engine` to the latest schema.
 
@@ -42,8 +50,12 @@ def upgrade(engine: Engine) -> None:
 
     Processes that start together (two APIs and a worker on a new database) migrate one at a
     time: the later ones find the schema made. Without that, the second failed on "table
-    workspaces already exists" (3 of 18 starts, three at a time on SQLite)."""
+    workspaces already exists" (3 of 18 starts, three at a time on SQLite). The lock is taken
+    only when the schema is behind: a start on an up-to-date database only reads, so an API
+    starts while a worker's long transaction holds SQLite's write lock."""
     cfg = alembic_config()
+    if _at_head(engine, cfg):
+        return
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
         if sqlite:

@@ -20,7 +20,7 @@ def key_by_id(session: Session, key_id: int | None) -> ApiKey | None:
     return None if key_id is None else session.get(ApiKey, key_id)
 
 
-def ensure_workspace(session: Session, name: str) -> Workspace:
+def add_workspace_if_missing(session: Session, name: str) -> Workspace:
     """The workspace called `name`, made if missing. Two processes starting at once (two APIs with
     one bootstrap key) may both find it missing: the second insert waits for the first and is
     skipped, where a select-then-insert failed that process's start on the unique name."""

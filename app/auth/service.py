@@ -41,7 +41,7 @@ def _check_scopes(scopes: list[str]) -> str:
 
 def ensure_workspace(session: Session, name: str):
     """The workspace called `name`, created if missing."""
-    return repository.workspace_by_name(session, name) or repository.ensure_workspace(session, name)
+    return repository.workspace_by_name(session, name) or repository.add_workspace_if_missing(session, name)
 
 
 def create_key(session: Session, *, workspace: str, scopes: list[str], name: str = "",
@@ -50,8 +50,9 @@ def create_key(session: Session, *, workspace: str, scopes: list[str], name: str
     scope_text = _check_scopes(scopes)
     ws = ensure_workspace(session, workspace)
     key = key or KEY_PREFIX + secrets.token_urlsafe(32)
-    repository.add_key(session, workspace_id=ws.id, key_hash=hash_key(key), prefix=key[:8],
-                       scopes=scope_text, name=name)
+    if repository.key_by_hash(session, hash_key(key)) is None:  # a start with its key made only reads
+        repository.add_key(session, workspace_id=ws.id, key_hash=hash_key(key), prefix=key[:8],
+                           scopes=scope_text, name=name)
     return key
 
 

@@ -6,6 +6,7 @@ either insert committed, the second insert broke the unique name and that API fa
 
 import threading
 
+import pytest
 from sqlalchemy import func, select
 
 from app.auth import service as auth
@@ -60,3 +61,27 @@ def test_the_key_made_again_keeps_one_row_and_its_workspace(app):
     with transaction(factory) as session:
         ws = session.scalars(select(Workspace).where(Workspace.name == "again")).one()
         assert session.scalars(select(ApiKey.workspace_id).where(ApiKey.key_hash == auth.hash_key(KEY))).one() == ws.id
+
+
+def test_an_api_starts_while_another_process_holds_the_write_lock(settings, db_url):
+    """The bootstrap key made by an earlier start: a later start only reads it (SQLite's write
+    lock, held here by a worker's transaction, is not needed to start)."""
+    from fastapi.testclient import TestClient
+
+    from app.db import make_engine
+    from app.main import create_app
+
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite's one write lock")
+    quick = settings.model_copy(update={"bootstrap_api_key": KEY, "sqlite_busy_timeout_s": 0.5, "worker": "none"})
+    with TestClient(create_app(quick)):
+        pass  # the first start makes the key
+    holder = make_engine(db_url)
+    with holder.connect() as conn:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            with TestClient(create_app(quick)) as client:
+                assert client.get("/healthz").status_code == 200
+        finally:
+            conn.exec_driver_sql("ROLLBACK")
+    holder.dispose()
