@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from app.scratch import scratch_name
 from app.store import pgcopy
 from app.store.digests import RunMemory, SeenDigests
+from app.store.repository import LOOKUP, PROBE_SETTINGS
 
 STAGE_COLUMNS = ("case_id", "activity", "timestamp", "start_timestamp", "resource", "role", "lifecycle",
                  "attributes", "ordinal", "event_key", "hash_hi", "hash_lo")
@@ -45,20 +46,6 @@ _EVENT_LAYOUT: tuple[tuple[str, pgcopy.Kind], ...] = (
 _COPY_EVENTS = f"COPY events ({', '.join(name for name, _ in _EVENT_LAYOUT)}) FROM STDIN (FORMAT binary)"
 _DIGEST_LAYOUT: tuple[tuple[str, pgcopy.Kind], ...] = (("hash_hi", "int8"), ("hash_lo", "int8"), ("i", "int4"))
 _LOCK_NAMESPACE = 0x42_4D  # advisory-lock namespace of per-source ingest locks
-# Which of a chunk's digests (the temporary table) the source holds: one probe of the key per
-# digest, whatever the statistics say. As a join, while the events table had never been analyzed
-# (a new database's first syncs), the planner put the source's events outside and scanned the
-# digests once per event: 2,348 digests against 19,000 events took 4.4 s (44M comparisons),
-# against 4-11 ms probed. LATERAL ... LIMIT 1 cannot be flattened into a join: digests stay outside.
-LOOKUP = ("SELECT d.i FROM digests d, LATERAL (SELECT 1 FROM events e WHERE e.source_id = %s "
-          "AND e.hash_hi = d.hash_hi AND e.hash_lo = d.hash_lo LIMIT 1) AS stored")
-# For the rest of a transaction that looks digests up (replacing changed records joins on them
-# too): no hash join, which reads every event of the source per chunk (50,000 digests against
-# 4M events: 1.1-1.4 s hashed, 0.26-0.30 s probed); no materializing the source's events to scan
-# them once per digest (a 10,000-row unit of a new database's first sync took up to 13 s so); no
-# JIT, which cost 40-125 ms per look-up.
-LOOKUP_SETTINGS = ("SET LOCAL enable_hashjoin = off", "SET LOCAL enable_mergejoin = off",
-                   "SET LOCAL enable_material = off", "SET LOCAL jit = off")
 
 
 def _sorted_by_digest(batch: pa.Table) -> pa.Table:
@@ -248,7 +235,7 @@ class PostgresEventWriter:
         if had_events:
             cur.execute("CREATE TEMP TABLE IF NOT EXISTS digests (hash_hi bigint, hash_lo bigint, i integer) "
                         "ON COMMIT DROP")
-            for setting in LOOKUP_SETTINGS:
+            for setting in PROBE_SETTINGS:
                 cur.execute(setting)
         return had_events
 
