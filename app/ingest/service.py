@@ -60,6 +60,7 @@ def delete_upload(session: Session, *, workspace_id: int, upload_id: int) -> int
     upload = get_upload(session, workspace_id=workspace_id, upload_id=upload_id)
     if upload.status in ("queued", "running"):
         raise Conflict(f"upload {upload_id} is {upload.status}; delete it once it has finished")
+    events.take_ingest_lock(session, source_id=upload.source_id)  # not while a writer looks digests up
     removed = events.delete_upload_events(session, source_id=upload.source_id, upload_id=upload.id)
     source_repository.bump_data_version(session, source_id=upload.source_id)
     repository.delete(session, upload)
@@ -169,8 +170,6 @@ def _store(session: Session, *, upload: Upload, batches: Iterable[RawBatch], opt
         writer.close()
     if written and inserted < tally.valid:  # some rows were stored already: any of them changed?
         inserted += _replace_changed(session, upload, written, tally)
-        if tally.updated and memory is not None:
-            memory.forget()  # replaced events took other digests than the run remembers
     if inserted:
         source_repository.bump_data_version(session, source_id=source.id)
     return _succeeded(upload, tally, inserted)

@@ -63,6 +63,19 @@ def attribute_names(session: Session, *, source_id: int, sample: int = ATTRIBUTE
     return sorted(session.scalars(text(sql), {"source": source_id, "sample": sample}))
 
 
+INGEST_LOCK_NAMESPACE = 0x42_4D  # advisory-lock namespace of per-source ingest locks (PostgreSQL)
+
+
+def take_ingest_lock(session: Session, *, source_id: int) -> None:
+    """Hold the source's ingest lock until the transaction ends (PostgreSQL; SQLite has one
+    writer anyway). Writers take it before they look digests up, and a deletion of an upload's
+    events takes it too: a writer running beside it would otherwise drop rows as stored that
+    the deletion then removed."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:namespace, :source)"),
+                        {"namespace": INGEST_LOCK_NAMESPACE, "source": source_id})
+
+
 # Which of a chunk's digests (the temporary table) the source holds: one probe of the key per
 # digest, whatever the statistics say. As a join, while the events table had never been analyzed
 # (a new database's first syncs), the planner put the source's events outside and scanned the

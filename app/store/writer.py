@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from app.scratch import scratch_name
 from app.store import pgcopy
 from app.store.digests import RunMemory, SeenDigests
-from app.store.repository import LOOKUP, PROBE_SETTINGS
+from app.store.repository import INGEST_LOCK_NAMESPACE, LOOKUP, PROBE_SETTINGS
 
 STAGE_COLUMNS = ("case_id", "activity", "timestamp", "start_timestamp", "resource", "role", "lifecycle",
                  "attributes", "ordinal", "event_key", "hash_hi", "hash_lo")
@@ -45,7 +45,6 @@ _EVENT_LAYOUT: tuple[tuple[str, pgcopy.Kind], ...] = (
     ("attributes", "text"), ("event_key", "text"))
 _COPY_EVENTS = f"COPY events ({', '.join(name for name, _ in _EVENT_LAYOUT)}) FROM STDIN (FORMAT binary)"
 _DIGEST_LAYOUT: tuple[tuple[str, pgcopy.Kind], ...] = (("hash_hi", "int8"), ("hash_lo", "int8"), ("i", "int4"))
-_LOCK_NAMESPACE = 0x42_4D  # advisory-lock namespace of per-source ingest locks
 
 
 def _sorted_by_digest(batch: pa.Table) -> pa.Table:
@@ -224,12 +223,12 @@ class PostgresEventWriter:
     def _begin(self, cur) -> bool:
         """Take the source's ingest lock; whether the chunks' digests must be looked up."""
         src = self.ids[1]
-        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCK_NAMESPACE, src))
+        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (INGEST_LOCK_NAMESPACE, src))
         cur.execute("SELECT (SELECT data_version FROM sources WHERE id = %s), "
                     "EXISTS (SELECT 1 FROM events WHERE source_id = %s)", (src, src))
         version, had_events = cur.fetchone()
         if self._memory is not None and version is not None \
-                and (remembered := self._memory.digests_for(version, had_events)) is not None:
+                and (remembered := self._memory.begin_unit(version, had_events)) is not None:
             self._repeats = remembered  # what the run stored is all the source holds
             return False
         if had_events:

@@ -1,6 +1,7 @@
 """Seen digests (exact, whatever the hi halves share) and a sync run's memory of what it stored:
 used while nobody else writes to the source, forgotten as soon as anybody does."""
 
+import threading
 from datetime import UTC, datetime
 
 import numpy as np
@@ -47,13 +48,13 @@ def test_seen_digests_keep_int64_extremes_apart():
 
 def test_a_run_memory_is_used_only_while_the_version_is_its_own():
     memory = RunMemory()
-    first = memory.digests_for(version=3, had_events=False)  # the run starts on an empty source
+    first = memory.begin_unit(version=3, had_events=False)  # the run starts on an empty source
     assert first is not None
     memory.stored(10)
-    assert memory.digests_for(version=4, had_events=True) is first
+    assert memory.begin_unit(version=4, had_events=True) is first
     memory.stored(0)  # nothing stored: the version stays
-    assert memory.digests_for(version=5, had_events=True) is None  # somebody else wrote
-    assert memory.digests_for(version=5, had_events=True) is None  # and it stays forgotten
+    assert memory.begin_unit(version=5, had_events=True) is None  # somebody else wrote
+    assert memory.begin_unit(version=5, had_events=True) is None  # and it stays forgotten
 
 
 def _unit(engine, settings, source_id: int, rows: list[tuple], memory: RunMemory, mapping: dict = MAPPING,
@@ -106,10 +107,10 @@ def test_a_run_that_starts_on_a_source_with_events_looks_them_up(client, engine,
     assert stored_events(engine, sid) == 6
 
 
-def test_a_changed_record_makes_the_run_forget_the_digest_it_replaced(client, engine, settings):
-    """A record pulled again with other content replaces the stored event (its digest changes):
-    the run no longer knows what the source holds. Pulled back to its first content, the record
-    replaces the event again; remembered, it would have been dropped as a repeat."""
+def test_a_changed_record_keeps_its_digest_and_the_run_its_memory(client, engine, settings):
+    """A record with an event_id is digested by that id, so pulled again with other content it
+    is replaced in place under the same digest: what the run remembers stays exact. Pulled back
+    to its first content, the record is replaced again."""
     if engine.dialect.name != "postgresql":
         pytest.skip("the look-ups spared are PostgreSQL's (SQLite inserts with ON CONFLICT)")
     mapping = {**MAPPING, "event_id": "id"}
@@ -119,7 +120,7 @@ def test_a_changed_record_makes_the_run_forget_the_digest_it_replaced(client, en
                  mapping) == (2, 0)
     changed = ingest.Tally()
     _unit(engine, settings, sid, [("c1", "Reopened", "2024-03-01T08:00:00Z", "e1")], memory, mapping, changed)
-    assert changed.updated == 1 and memory.seen is None
+    assert changed.updated == 1 and memory.seen is not None and memory.seen.count == 2
     back = ingest.Tally()
     _unit(engine, settings, sid, [first], memory, mapping, back)
     assert back.updated == 1
@@ -127,3 +128,28 @@ def test_a_changed_record_makes_the_run_forget_the_digest_it_replaced(client, en
         activities = conn.execute(text("SELECT event_key, activity FROM events WHERE source_id = :s "
                                        "ORDER BY event_key"), {"s": sid}).all()
     assert [tuple(row) for row in activities] == [("e1", "Open"), ("e2", "Close")]
+
+
+def test_deleting_an_upload_waits_for_a_writer_of_its_source(client, engine):
+    """A writer holds the source's ingest lock while it looks digests up and writes; a deletion
+    of an upload's events waits for it, so the writer never drops a row as stored that the
+    deletion then removes."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the ingest lock is PostgreSQL's (SQLite has one writer)")
+    from app.store.repository import take_ingest_lock
+
+    sid = make_source(client, mapping=MAPPING)
+    up = upload(client, sid, b"case,activity,time\nc1,Open,2024-03-01T08:00:00Z\n").json()["id"]
+    deleted = threading.Event()
+
+    def delete() -> None:
+        assert client.delete(f"/v1/uploads/{up}").status_code == 200
+        deleted.set()
+
+    with job_transaction(engine) as writer:
+        take_ingest_lock(writer, source_id=sid)
+        thread = threading.Thread(target=delete)
+        thread.start()
+        assert not deleted.wait(0.5)  # waits for the writer's transaction
+    thread.join(30)
+    assert deleted.is_set() and stored_events(engine, sid) == 0

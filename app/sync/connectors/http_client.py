@@ -183,10 +183,10 @@ class HttpSource:
             raise self._status_error(response)
         try:
             return decoded(response.content), response
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than Python's stack
             kind = response.headers.get("content-type", "no content type")
             raise SyncError(self._say(f"{self.hints.system} answered {self._shown(str(response.url))} with a "
-                                      f"body that is not JSON ({kind})"), retryable=False) from None
+                                      f"body that cannot be read as JSON ({kind})"), retryable=False) from None
 
     def _status_error(self, response: httpx.Response) -> SyncError:
         code, url = response.status_code, self._shown(str(response.url))

@@ -53,7 +53,8 @@ class CustomHttpParams(HttpOptions):
     mapping: Mapping | None = Field(default=None, description="Mapping of the columns (keys of fields).")
     # 50,000: 200 pages of 1,000 stored in units of 10,000 took 2.97-3.22 s, in units of 50,000
     # 2.55-2.77 s (bench/sync.py): each unit is a transaction of its own, with its upload row,
-    # lease check and COPY. A crash re-reads at most one unit; the digest drops what it repeats.
+    # lease check and COPY. A crash re-reads at most the unit being stored and the one read ahead;
+    # the digest drops what they repeat.
     batch_records: int = Field(default=50_000, ge=1, le=1_000_000, description="Records per stored unit.")
 
     @field_validator("watermark")
