@@ -6,6 +6,8 @@ to Arrow), SQLite through a scratch copy read by ADBC (about 2 s per million). M
 columnar copy in columnar.py, which this module fills."""
 
 import json
+import queue
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,14 +80,73 @@ def _sqlite(engine: Engine, where: str, attributes: list[str], scratch_dir: Path
 
 
 def _postgres(engine: Engine, where: str, attributes: list[str], scratch_dir: Path) -> Iterator[pa.RecordBatch]:
-    import adbc_driver_postgresql.dbapi as adbc
-
+    """Without attributes, one stream. With them, the server parses every row's JSON (about 1 s
+    per million rows), so two connections read half the rows each, split on the digest's sign:
+    1M rows with one attribute took 1.35 s so, against 1.9 s through one."""
     extracted = "".join(f", attributes->>${i + 1} AS a{i}" for i in range(len(attributes)))
     sql = f"SELECT {', '.join(COLUMNS)}{extracted} FROM events WHERE {where}"
     uri = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    params = tuple(attributes) or None
+    if not attributes:
+        yield from _adbc_rows(uri, sql, params)
+        return
+    yield from interleaved([_adbc_rows(uri, f"{sql} AND hash_hi < 0", params),
+                            _adbc_rows(uri, f"{sql} AND hash_hi >= 0", params)])
+
+
+def _adbc_rows(uri: str, sql: str, params: tuple | None) -> Iterator[pa.RecordBatch]:
+    import adbc_driver_postgresql.dbapi as adbc
+
     with adbc.connect(uri) as conn, conn.cursor() as cur:
-        cur.execute(sql, tuple(attributes) or None)
+        cur.execute(sql, params)
         yield from cur.fetch_record_batch()
+
+
+def interleaved(streams: list[Iterator], depth: int = 4) -> Iterator:
+    """The items of every stream, each stream read on a thread of its own, in the order they
+    come. An error in any stream is raised here; closing this generator stops them all."""
+    out: queue.Queue = queue.Queue(maxsize=depth)
+    stop, done = threading.Event(), object()
+
+    def put(item) -> None:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def pump(stream: Iterator) -> None:
+        try:
+            for item in stream:
+                if stop.is_set():
+                    break
+                put(item)
+        except BaseException as exc:  # raised by the reader of this generator
+            put(exc)
+        finally:
+            put(done)
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
+
+    threads = [threading.Thread(target=pump, args=(s,), name="frames-read", daemon=True) for s in streams]
+    for thread in threads:
+        thread.start()
+    try:
+        remaining = len(threads)
+        while remaining:
+            item = out.get()
+            if item is done:
+                remaining -= 1
+            elif isinstance(item, BaseException):
+                raise item
+            else:
+                yield item
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
 
 
 def read_rows(engine: Engine, *, source_id: int, upload_ids: list[int], attributes: list[str],
