@@ -5,7 +5,6 @@ Where the PostgreSQL binaries are missing the PostgreSQL half is skipped, except
 
 import os
 import shutil
-import uuid
 from pathlib import Path
 
 import pytest
@@ -61,14 +60,7 @@ def db_url(request, tmp_path, sqlite_template) -> str:
         target = tmp_path / "test.sqlite"
         shutil.copyfile(sqlite_template, target)
         return f"sqlite:///{target}"
-    server = request.getfixturevalue("pg_server")
-    name = "t_" + uuid.uuid4().hex[:12]
-    admin = create_engine(server.url().replace("postgresql://", "postgresql+psycopg://"),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE template_bm"))
-    admin.dispose()
-    return server.url(name)
+    return request.getfixturevalue("pg_server").create_database("t_", template="template_bm")
 
 
 @pytest.fixture

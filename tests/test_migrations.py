@@ -2,12 +2,11 @@
 
 import os
 import subprocess
-import uuid
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from app import migrate
 from app.db import Base, import_models, make_engine
@@ -40,14 +39,7 @@ def test_processes_that_migrate_a_new_database_at_once_all_succeed(backend, requ
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path / 'new.sqlite'}"
     else:
-        server = request.getfixturevalue("pg_server")
-        name = "m_" + uuid.uuid4().hex[:12]
-        admin = create_engine(server.url().replace("postgresql://", "postgresql+psycopg://"),
-                              isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name}"))
-        admin.dispose()
-        url = server.url(name)
+        url = request.getfixturevalue("pg_server").create_database("m_")
     env = {**os.environ, "BLUEPRINT_DATABASE_URL": url, "BLUEPRINT_DATA_DIR": str(tmp_path / "data")}
     starts = [subprocess.Popen([EXE, "migrate"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
               for _ in range(3)]

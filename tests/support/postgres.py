@@ -8,6 +8,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 
@@ -56,6 +57,18 @@ class PostgresServer:
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{self.user}@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self, prefix: str, template: str | None = None) -> str:
+        """A new database named `prefix` and a random suffix (a copy of `template` if given); its URL."""
+        from sqlalchemy import create_engine, text
+
+        name = prefix + uuid.uuid4().hex[:12]
+        admin = create_engine(self.url().replace("postgresql://", "postgresql+psycopg://"),
+                              isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else "")))
+        admin.dispose()
+        return self.url(name)
 
     def stop(self) -> None:
         try:

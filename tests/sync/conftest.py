@@ -4,7 +4,6 @@ helpers that configure a source's sync through the API and run the worker's sync
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -77,14 +76,9 @@ def run_now(client, ctx, source_id: int) -> dict:
 @pytest.fixture
 def ops_db(pg_server):
     """An empty database of its own on the test PostgreSQL server, for an `ops` table to pull from."""
-    name = "ops_" + uuid.uuid4().hex[:10]
-    admin = create_engine(pg_server.url().replace("postgresql://", "postgresql+psycopg://"),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    engine = create_engine(pg_server.url(name).replace("postgresql://", "postgresql+psycopg://"))
-    yield pg_server.url(name), engine
+    url = pg_server.create_database("ops_")
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    yield url, engine
     engine.dispose()
 
 

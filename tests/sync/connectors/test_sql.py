@@ -2,7 +2,6 @@
 with a lookback, applied as an idempotent upsert by id, leave a copy equal to the source table."""
 
 import sqlite3
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pyarrow.compute as pc
@@ -18,13 +17,8 @@ ROWS = 200_000
 
 @pytest.fixture
 def pg_source(pg_server):
-    name = "src_" + uuid.uuid4().hex[:10]
-    admin = create_engine(pg_server.url().replace("postgresql://", "postgresql+psycopg://"),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    engine = create_engine(pg_server.url(name).replace("postgresql://", "postgresql+psycopg://"))
+    url = pg_server.create_database("src_")
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE ops (id bigint PRIMARY KEY, case_id text, activity text, resource text, "
                           "updated_at timestamptz NOT NULL)"))
@@ -32,7 +26,7 @@ def pg_source(pg_server):
             "INSERT INTO ops SELECT g, 'case-' || (g / 5), (ARRAY['Open','Assign','Work','Close'])[1 + g % 4], "
             "'agent-' || (g % 40), timestamptz '2024-01-01 00:00:00+00' + (g / 3) * interval '1 second' "
             f"FROM generate_series(1, {ROWS}) g"))
-    yield pg_server.url(name), engine
+    yield url, engine
     engine.dispose()
 
 
