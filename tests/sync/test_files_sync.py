@@ -74,11 +74,13 @@ def test_a_half_written_file_waits_for_the_next_run(client, ctx, engine, tmp_pat
     folder = tmp_path / "drop"
     folder.mkdir()
     growing = folder / "big.csv"
+    source_id = watched(client, folder, settle_s=1.5)
+    # Written after the source is set up, so the run looks within settle_s of it even on a
+    # loaded machine (CI once took longer than 0.6 s to get there, and took the half file).
     growing.write_bytes(csv("G", 5)[:40])
-    source_id = watched(client, folder, settle_s=0.6)
 
     def finish_writing():
-        time.sleep(0.2)
+        time.sleep(0.3)
         growing.write_bytes(csv("G", 5))
 
     writer = threading.Thread(target=finish_writing)
@@ -86,7 +88,7 @@ def test_a_half_written_file_waits_for_the_next_run(client, ctx, engine, tmp_pat
     first = run_now(client, ctx, source_id)
     writer.join()
     assert (first["status"], first["files"], first["events_ingested"]) == ("succeeded", 0, 0), first
-    time.sleep(0.7)
+    time.sleep(1.6)
     second = run_now(client, ctx, source_id)
     assert (second["files"], second["events_ingested"]) == (1, 5)
 
