@@ -14,8 +14,9 @@ class SeenDigests:
 
     Runs of digests are kept sorted by their hi half (the writer's chunks come sorted by hi, then
     lo). A new digest is looked up by its hi half with a binary search, and the few whose hi is
-    known are checked on lo. Before, every chunk built a pandas MultiIndex of its digests (a factorization of both
-    halves), whether or not anything was repeated; that showed in the upload's profile."""
+    known are checked on lo. Before, every chunk built a pandas MultiIndex of its digests (a
+    factorization of both halves), whether or not anything was repeated; that showed in the
+    upload's profile."""
 
     def __init__(self) -> None:
         self._runs: list[tuple[np.ndarray, np.ndarray]] = []
