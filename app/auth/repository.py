@@ -5,7 +5,6 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import ApiKey, Workspace
 from app.db import dialect_insert
-from app.models_common import utcnow
 
 
 def workspace_by_name(session: Session, name: str) -> Workspace | None:
@@ -25,7 +24,7 @@ def add_workspace_if_missing(session: Session, name: str) -> Workspace:
     one bootstrap key) may both find it missing: the second insert waits for the first and is
     skipped, where a select-then-insert failed that process's start on the unique name."""
     insert = dialect_insert(session)
-    session.execute(insert(Workspace).values(name=name, created_at=utcnow())
+    session.execute(insert(Workspace).values(name=name)
                     .on_conflict_do_nothing(index_elements=["name"]))
     return session.scalars(select(Workspace).where(Workspace.name == name)).one()
 
@@ -39,5 +38,5 @@ def add_key(session: Session, *, workspace_id: int, key_hash: str, prefix: str, 
     """Store a key; a key already stored (the same bootstrap key from another process) is kept."""
     insert = dialect_insert(session)
     session.execute(insert(ApiKey).values(workspace_id=workspace_id, key_hash=key_hash, prefix=prefix,
-                                          scopes=scopes, name=name, created_at=utcnow())
+                                          scopes=scopes, name=name)
                     .on_conflict_do_nothing(index_elements=["key_hash"]))
