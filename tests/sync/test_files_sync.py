@@ -74,23 +74,32 @@ def test_a_half_written_file_waits_for_the_next_run(client, ctx, engine, tmp_pat
     folder = tmp_path / "drop"
     folder.mkdir()
     growing = folder / "big.csv"
-    source_id = watched(client, folder, settle_s=1.5)
-    # Written after the source is set up, so the run looks within settle_s of it even on a
-    # loaded machine (CI once took longer than 0.6 s to get there, and took the half file).
-    growing.write_bytes(csv("G", 5)[:40])
+    source_id = watched(client, folder, settle_s=1.0)
+    # The writer keeps appending until the run has ended, so however late a loaded machine gets to
+    # the listing, the file is still growing then (a writer that stopped after a fixed 0.3 s had
+    # finished before CI's run listed the folder, and the whole file was rightly taken).
+    done, rows = threading.Event(), []
 
-    def finish_writing():
-        time.sleep(0.3)
-        growing.write_bytes(csv("G", 5))
+    def keep_writing():
+        with growing.open("ab") as sink:
+            sink.write(b"c,a,t\n")
+            while not done.is_set():
+                sink.write(f"G,Step{len(rows)},2024-01-01T10:00:{len(rows) % 60:02d}Z\n".encode())
+                sink.flush()
+                rows.append(1)
+                time.sleep(0.05)
 
-    writer = threading.Thread(target=finish_writing)
+    writer = threading.Thread(target=keep_writing)
     writer.start()
-    first = run_now(client, ctx, source_id)
-    writer.join()
+    try:
+        first = run_now(client, ctx, source_id)
+    finally:
+        done.set()
+        writer.join()
     assert (first["status"], first["files"], first["events_ingested"]) == ("succeeded", 0, 0), first
-    time.sleep(1.6)
+    time.sleep(1.1)
     second = run_now(client, ctx, source_id)
-    assert (second["files"], second["events_ingested"]) == (1, 5)
+    assert (second["files"], second["events_ingested"]) == (1, len(rows)), (second, len(rows))
 
 
 def test_a_file_with_bad_rows_fails_the_run_naming_the_file_and_rows(client, ctx, engine, tmp_path):
