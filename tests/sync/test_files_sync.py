@@ -2,12 +2,12 @@
 same bytes twice are ingested once, a file still being written waits, a bad file fails the run."""
 
 import gzip
-import threading
 import time
 
 from sqlalchemy import text
 
 from tests.helpers import make_source, stored_events
+from tests.support.growing import still_being_written
 from tests.sync.conftest import configure, run_now
 
 MAPPING = {"case_id": "c", "activity": "a", "timestamp": "t"}
@@ -75,27 +75,11 @@ def test_a_half_written_file_waits_for_the_next_run(client, ctx, engine, tmp_pat
     folder.mkdir()
     growing = folder / "big.csv"
     source_id = watched(client, folder, settle_s=1.0)
-    # The writer keeps appending until the run has ended, so however late a loaded machine gets to
-    # the listing, the file is still growing then (a writer that stopped after a fixed 0.3 s had
+    # The writer keeps appending until the run has ended (one that stopped after a fixed 0.3 s had
     # finished before CI's run listed the folder, and the whole file was rightly taken).
-    done, rows = threading.Event(), []
-
-    def keep_writing():
-        with growing.open("ab") as sink:
-            sink.write(b"c,a,t\n")
-            while not done.is_set():
-                sink.write(f"G,Step{len(rows)},2024-01-01T10:00:{len(rows) % 60:02d}Z\n".encode())
-                sink.flush()
-                rows.append(1)
-                time.sleep(0.05)
-
-    writer = threading.Thread(target=keep_writing)
-    writer.start()
-    try:
+    line = lambda n: f"G,Step{n},2024-01-01T10:00:{n % 60:02d}Z\n".encode()  # noqa: E731
+    with still_being_written(growing, b"c,a,t\n", line) as rows:
         first = run_now(client, ctx, source_id)
-    finally:
-        done.set()
-        writer.join()
     assert (first["status"], first["files"], first["events_ingested"]) == ("succeeded", 0, 0), first
     time.sleep(1.1)
     second = run_now(client, ctx, source_id)

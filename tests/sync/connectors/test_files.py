@@ -3,11 +3,11 @@
 import gzip
 import hashlib
 import os
-import threading
 import time
 
 from app.sync.connectors import get_connector, validate
 from app.sync.connectors.files import LocalStore
+from tests.support.growing import still_being_written
 
 CSV = b"case,activity,time\nc1,Open,2024-01-01T10:00:00Z\nc1,Close,2024-01-01T11:00:00Z\n"
 
@@ -54,21 +54,13 @@ def test_the_same_bytes_under_another_name_are_taken_once(tmp_path):
 
 def test_a_file_still_being_written_waits_for_the_next_run(tmp_path):
     growing = tmp_path / "live.csv"
-    growing.write_bytes(CSV[:20])
-
-    def keep_writing():
-        for part in (CSV[20:40], CSV[40:]):
-            time.sleep(0.1)
-            with growing.open("ab") as out:
-                out.write(part)
-
-    writer = threading.Thread(target=keep_writing)
-    writer.start()
-    assert pull(tmp_path) == []  # its size changed between the two looks
-    writer.join()
+    line = lambda n: f"c{n},Open,2024-01-01T10:00:00Z\n".encode()  # noqa: E731
+    with still_being_written(growing, b"case,activity,time\n", line) as rows:
+        assert pull(tmp_path) == []  # its size changed between the two looks
     age(growing)
     taken = pull(tmp_path)
     assert [u.name for u in taken] == ["live.csv"] and taken[0].file.name.endswith("live.csv")
+    assert taken[0].file.read_bytes().count(b"\n") == len(rows) + 1
 
 
 def test_pattern_and_subfolders(tmp_path):
