@@ -25,7 +25,7 @@ from app.sync.models import ACTIVE, SyncRun
 from app.sync.prefetch import Prefetched
 from app.sync.schedule import next_run
 from app.sync.secrets import decrypt
-from app.sync.units import Claim, LeaseLost, store_unit
+from app.sync.units import Claim, FailedFiles, LeaseLost, store_unit
 
 log = logging.getLogger("app.sync.runner")
 Progress = Callable[[int], None]
@@ -149,18 +149,24 @@ def _pull(ctx: WorkerContext, claim: Claim, beat: leases.Heartbeat, progress: Pr
     if setup.kind != "files":  # a file unit's copy is valid only until the next unit is read
         units = Prefetched(units)
     refresh = _Refresh(ctx.state.get("on_stored", lambda source_id: None), claim.source_id)
-    memory = RunMemory()
+    memory, failed = RunMemory(), FailedFiles()
     try:
         for unit in units:
             if ctx.stopping.is_set() or beat.lost.is_set():
                 return "stopped"
-            if store_unit(ctx, claim, unit, memory):
-                refresh.changed()
+            try:
+                if store_unit(ctx, claim, unit, memory):
+                    refresh.changed()
+            except AppError as exc:
+                if unit.checksum is None or isinstance(exc, SyncError):
+                    raise
+                failed.add(unit.name or "", exc)  # one bad file must not keep the others out
             if ctx.stopping.is_set() or beat.lost.is_set():
                 return "stopped"
     finally:
         units.close()
         refresh.now()  # before the run says succeeded: its first feed is then a read
+    failed.raise_if_any()
     return "done"
 
 

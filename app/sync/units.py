@@ -35,6 +35,32 @@ class LeaseLost(Exception):
     """Another worker holds the source now (this one was judged gone): stop, store nothing more."""
 
 
+class FailedFiles:
+    """The files of a run that could not be stored (their transactions rolled back). The run goes
+    on with the other files and fails at its end with the first file's error and row errors, the
+    names of the others, and all their rejected rows; the failed files are tried again next run."""
+
+    def __init__(self) -> None:
+        self.errors: list[tuple[str, AppError]] = []
+
+    def add(self, name: str, error: AppError) -> None:
+        self.errors.append((name, error))
+
+    def raise_if_any(self) -> None:
+        if not self.errors:
+            return
+        first = self.errors[0][1]
+        others = [name for name, _ in self.errors[1:]]
+        detail = first.detail
+        if others:
+            shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+            detail += f" ({len(others)} more file{'s' if len(others) > 1 else ''} failed too: {shown})"
+        first.detail = detail
+        first.extra = {**first.extra, "rows_rejected": sum(int(e.extra.get("rows_rejected", 0) or 0)
+                                                           for _, e in self.errors)}
+        raise first
+
+
 def store_unit(ctx: WorkerContext, claim: Claim, unit: Pulled, memory: RunMemory | None = None) -> bool:
     """Store `unit`; whether the source's events changed. A unit with a row the mapping cannot read
     raises UnprocessableEvents and stores nothing (the watermark stays). `memory`: the run's, over

@@ -98,3 +98,24 @@ def test_a_file_with_bad_rows_fails_the_run_naming_the_file_and_rows(client, ctx
     assert run["errors"] == [{"row": 2, "column": "t", "message": run["errors"][0]["message"]}]
     assert run["rows_rejected"] == 1 and stored_events(engine, source_id) == 3  # nothing of b.csv
     assert run_now(client, ctx, source_id)["status"] == "failed"  # b.csv was not taken: it is tried again
+
+
+def test_a_bad_file_does_not_keep_the_files_after_it_out(client, ctx, engine, tmp_path):
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    (folder / "a.csv").write_bytes(csv("A"))
+    (folder / "b.csv").write_bytes(b"c,a,t\nB,Open,2024-01-01T10:00:00Z\nB,Close,not a time\nB,Shut,never\n")
+    (folder / "c.csv").write_bytes(csv("C", 4))
+    (folder / "d.csv").write_bytes(b"case,activity,time\nD,Open,2024-01-01T10:00:00Z\n")  # not the mapping's columns
+    source_id = watched(client, folder)
+    run = run_now(client, ctx, source_id)
+    assert (run["status"], run["files"], run["events_ingested"]) == ("failed", 2, 7), run
+    assert run["error"].startswith("b.csv: 2 of 3 rows are invalid") and \
+        run["error"].endswith("(1 more file failed too: d.csv)"), run["error"]
+    assert [e["row"] for e in run["errors"]] == [2, 3] and run["rows_rejected"] == 2
+    assert stored_events(engine, source_id) == 7
+    (folder / "b.csv").write_bytes(csv("B", 2))  # mended: new bytes, so a new file
+    (folder / "d.csv").unlink()
+    again = run_now(client, ctx, source_id)
+    assert (again["status"], again["files"], again["events_ingested"]) == ("succeeded", 1, 2), again
+    assert stored_events(engine, source_id) == 9
