@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from app.config import get_settings
 
@@ -97,16 +98,22 @@ def status(workspace: str = "demo") -> None:
     from app.sync import service
 
     ctx = _context()
-    table = Table("source", "connector", "schedule", "enabled", "next run", "last run", "events", "error")
+    # The errors go below the table, whole: squeezed into a column they were unreadable.
+    table, errors = Table("source", "connector", "schedule", "enabled", Column("next run", no_wrap=True),
+                          "last run", "events"), []
     with transaction(ctx.factory) as session:
         for source, config, last in service.status_rows(session, workspace_id=_workspace_id(session, workspace)):
             if config is None:
-                table.add_row(source.name, "-", "-", "-", "-", "-", "-", "")
+                table.add_row(source.name, "-", "-", "-", "-", "-", "-")
                 continue
             schedule = config.schedule.get("cron") or f"every {config.schedule.get('every_s')} s"
             table.add_row(source.name, config.connector, schedule, "yes" if config.enabled else "no",
                           f"{config.next_run_at:%Y-%m-%d %H:%M:%S}" if config.next_run_at else "-",
-                          f"{last.id} {last.status}" if last else "-", str(last.events_ingested) if last else "-",
-                          (last.error or "")[:80] if last else "")
+                          f"{last.id} {last.status}" if last else "-", str(last.events_ingested) if last else "-")
+            if last is not None and last.error:
+                errors.append(f"[bold]{escape(source.name)}[/bold], run {last.id}: {escape(last.error)}")
     ctx.engine.dispose()
-    Console().print(table)
+    out = Console()
+    out.print(table)
+    for error in errors:
+        out.print(error)

@@ -40,5 +40,12 @@ def test_sync_run_and_status(client, engine, settings, tmp_path):
     assert "files" in drop_line and "every 3600 s" in drop_line and f"{runs[0]['id']} succeeded" in drop_line
     assert any(" manual " in line for line in shown.stdout.splitlines())
 
+    (folder / "b.csv").write_text("c,a,t\n2,Open,2024-01-01T10:00:00Z\n2,Close,not a time\n")
+    failed = cli(settings, "sync", "run", "drop", "--workspace", "alpha")
+    assert failed.returncode == 1 and "b.csv: 1 of 2 rows are invalid" in failed.stderr, failed.stderr
+    error = client.get(f"/v1/sources/{source_id}/sync/runs").json()["items"][0]["error"]
+    shown = cli(settings, "sync", "status", "--workspace", "alpha")
+    assert len(error) > 100 and f"drop, run {runs[0]['id'] + 1}: {error}" in shown.stdout, (error, shown.stdout)
+
     missing = cli(settings, "sync", "run", "nope", "--workspace", "alpha")
     assert missing.returncode != 0 and "no source 'nope'" in missing.stderr
