@@ -99,7 +99,7 @@ def status(workspace: str = "demo") -> None:
 
     ctx = _context()
     # The errors go below the table, whole: squeezed into a column they were unreadable.
-    table, errors = Table("source", "connector", "schedule", "enabled", Column("next run", no_wrap=True),
+    table, errors = Table("source", "connector", "schedule", "on", Column("next run", min_width=10),
                           "last run", "events"), []
     with transaction(ctx.factory) as session:
         for source, config, last in service.status_rows(session, workspace_id=_workspace_id(session, workspace)):
