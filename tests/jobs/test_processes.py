@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.support.postgres import free_port
+from tests.support.server import START_S, serving_failure
 
 KEY = "bpm_processes_key_0123456789abcdef"
 EXE = str(ROOT / ".venv" / "bin" / "blueprint-miner")
@@ -39,19 +40,23 @@ class Process:
 
 def _api(port: int, process: Process, log: Path) -> httpx.Client:
     http = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {KEY}"}, timeout=60)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.proc.poll() is None:
-        try:
-            if http.get("/healthz").status_code == 200:
-                return http
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
+    failure = serving_failure(http, process.proc)
+    if failure is None:
+        return http
     http.close()
-    raise AssertionError(f"the API on port {port} did not start:\n{log.read_text()[-4000:]}")
+    raise AssertionError(f"the API on port {port} {failure}:\n{log.read_text()[-4000:]}")
 
 
-def _until(predicate, what: str, timeout: float = 60):
+def _ports(count: int) -> list[int]:
+    """Free ports, all different (two looks at the kernel's free ports may give one port twice)."""
+    ports: list[int] = []
+    while len(ports) < count:
+        if (port := free_port()) not in ports:
+            ports.append(port)
+    return ports
+
+
+def _until(predicate, what: str, timeout: float = START_S):  # generous: three processes share a loaded machine
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = predicate()
@@ -66,7 +71,7 @@ def test_two_apis_and_a_worker_share_the_work(db_url, tmp_path):
     env = {**os.environ, "BLUEPRINT_DATABASE_URL": db_url, "BLUEPRINT_DATA_DIR": str(tmp_path / "data"),
            "BLUEPRINT_BOOTSTRAP_API_KEY": KEY, "BLUEPRINT_ASYNC_UPLOAD_MB": "0.01", "BLUEPRINT_LOG_JSON": "false"}
     subprocess.run([EXE, "migrate"], env=env, check=True, capture_output=True, timeout=120)
-    ports = free_port(), free_port()
+    ports = _ports(2)
     procs = [Process(["serve", "--no-worker", "--port", str(p)], env, tmp_path / f"api{i}.log")
              for i, p in enumerate(ports)]
     procs.append(Process(["worker"], env, tmp_path / "worker.log"))
