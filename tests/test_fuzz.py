@@ -3,7 +3,7 @@ status code, content type, header and body as the OpenAPI document says. `make f
 for longer (tests/support/fuzz.py).
 
 Bounded by examples, not by time: each phase runs once, with MAX_EXAMPLES per operation beside
-schemathesis' coverage cases (about 6,800 cases, 100 s on a loaded 2-core machine). A 60-s budget
+schemathesis' coverage cases: about 6,800 cases, in 80 s here or 160 s beside four busy loops. A 60-s budget
 made the figures below depend on the machine's speed: with schemathesis' phases cut short, a slow
 machine generated fewer cases and could end before the coverage phase reached every operation."""
 
