@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from tests.support.postgres import free_port
+from tests.support.server import wait_until_serving
 
 KEY = "bpm_crash_test_key_0123456789abcdef"
 ROWS = 600_000
@@ -35,15 +36,9 @@ class Server:
         self.proc = subprocess.Popen([str(exe), "serve", "--port", str(self.port)], env=env,
                                      stdout=open(log, "ab"), stderr=subprocess.STDOUT)  # noqa: SIM115
         self.http = httpx.Client(base_url=self.base, headers={"Authorization": f"Bearer {KEY}"}, timeout=120)
-        for _ in range(240):
-            try:
-                if self.http.get("/healthz").status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.25)
-        raise RuntimeError("server did not start: " + log.read_text()[-500:])
+        wait_until_serving(self.http, self.proc, log)
 
-    def wait_for(self, upload_id: int, predicate, timeout: float = 120) -> dict:
+    def wait_for(self, upload_id: int, predicate, timeout: float = 300) -> dict:  # 600,000 rows, a loaded machine
         end = time.time() + timeout
         while time.time() < end:
             body = self.http.get(f"/v1/uploads/{upload_id}").json()

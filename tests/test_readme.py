@@ -4,13 +4,12 @@
 import os
 import re
 import subprocess
-import time
 
 import httpx
 import pytest
 
 from tests.conftest import ROOT
-from tests.support.postgres import free_port
+from tests.support.server import ServerProcess
 
 KEY = "bpm_readme_tour_key_0123456789abcdef"
 
@@ -38,23 +37,16 @@ def test_the_readme_tour_runs_as_written_and_leaves_the_demo_alone(tmp_path):
            "BLUEPRINT_LOG_JSON": "false"}
     subprocess.run([exe, "demo", "--folder", str(ROOT / "sample_logs" / "demo")], env=env, check=True,
                    capture_output=True, timeout=300)
-    port = free_port()
-    log = open(tmp_path / "server.log", "wb")  # noqa: SIM115 - closed below
-    server = subprocess.Popen([exe, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    http = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {KEY}"}, timeout=60)
-    try:
-        for _ in range(200):
-            try:
-                if http.get("/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    # Waits (generously) until it serves: the fixed 20 s it had were ~5 times an idle machine's start.
+    with ServerProcess(data_dir=tmp_path / "var", key=KEY, log=tmp_path / "server.log",
+                       env={"BLUEPRINT_LOG_JSON": "false"}) as server:
+        http = server.http
         before = _demo_state(http)
         workdir = tmp_path / "tour"
         workdir.mkdir()
         (workdir / "sample_logs").symlink_to(ROOT / "sample_logs")
         done = subprocess.run(["bash", "-euo", "pipefail", "-c", "\n".join(blocks)], cwd=workdir,
-                              env={**env, "API": f"http://127.0.0.1:{port}"}, capture_output=True, text=True,
+                              env={**env, "API": server.base}, capture_output=True, text=True,
                               timeout=300)
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
         out = done.stdout
@@ -67,8 +59,3 @@ def test_the_readme_tour_runs_as_written_and_leaves_the_demo_alone(tmp_path):
         assert after["sources"] == before["sources"] and after["blueprints"] == before["blueprints"]
         for source, uploads in before["uploads"].items():
             assert set(uploads) <= set(after["uploads"][source]), source
-    finally:
-        http.close()
-        server.terminate()
-        server.wait(30)
-        log.close()

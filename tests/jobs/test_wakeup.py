@@ -5,6 +5,7 @@ import threading
 import time
 
 import pytest
+from sqlalchemy import text
 
 from app.db import transaction
 from app.jobs.wakeup import Waiter
@@ -71,6 +72,25 @@ def test_a_rolled_back_queueing_wakes_no_worker(client, app, tmp_path):
         waiter.close()
 
 
+def _until_waiting(engine, passes: list[float]) -> None:
+    """Until the worker has looked for work once and (PostgreSQL) listens. Its first LISTEN comes
+    after its first pass: a run queued in between is found by no pass and announced to no one, so
+    it waits for the poll (by design: a missed wake-up costs one poll), which a loaded machine's
+    late worker thread could otherwise make this test wait for."""
+    deadline = time.monotonic() + 60
+    while not (passes and _listening(engine)):
+        assert time.monotonic() < deadline, f"the worker did not start waiting ({len(passes)} passes)"
+        time.sleep(0.02)
+
+
+def _listening(engine) -> bool:
+    if engine.dialect.name != "postgresql":
+        return True  # SQLite: the worker's mark before its pass sees any later commit
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                 "AND query LIKE 'LISTEN %'")).scalar() > 0
+
+
 def test_an_idle_worker_loop_does_not_spin_and_a_queued_run_is_taken_at_once(client, app, tmp_path):
     source = _files_sync(client, tmp_path)
     passes: list[float] = []
@@ -86,6 +106,7 @@ def test_an_idle_worker_loop_does_not_spin_and_a_queued_run_is_taken_at_once(cli
                                                                      "kinds": [counting, run_next_sync]})
     worker.start()
     try:
+        _until_waiting(app.state.engine, passes)
         time.sleep(1.5)
         assert len(passes) <= 2, f"{len(passes)} passes while idle"
         queued_at = time.monotonic()

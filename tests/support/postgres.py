@@ -20,6 +20,9 @@ def find_bindir() -> Path | None:
     return Path(initdb).parent if initdb else None
 
 
+PORT_ATTEMPTS = 3
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -44,16 +47,34 @@ class PostgresServer:
         subprocess.run([*self._as, *args], check=True, capture_output=True, timeout=120)
 
     def start(self, **settings: str) -> "PostgresServer":
-        """initdb and start; `settings` are extra server settings (e.g. shared_buffers="1GB")."""
-        data = self.dir / "data"
+        """initdb and start; `settings` are extra server settings (e.g. shared_buffers="1GB").
+
+        The port is free when chosen, but the server binds it later: if another process (the other
+        test worker's server, say) took it meanwhile, start again on another."""
+        data, log = self.dir / "data", self.dir / "log"
         self._run(str(self.bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", self.user, "-E", "UTF8",
                   "--no-sync")
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            failure = self._start_on_port(data, log, settings)
+            if failure is None:
+                break
+            if attempt == PORT_ATTEMPTS or "could not bind" not in failure:
+                raise RuntimeError(f"PostgreSQL did not start on port {self.port}:\n{failure[-3000:]}")
+            self.port = free_port()
+        return self
+
+    def _start_on_port(self, data: Path, log: Path, settings: dict[str, str]) -> str | None:
+        """pg_ctl start on self.port: None, or what the server logged on failing."""
         opts = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
                 "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
                 + "".join(f" -c {k}={v}" for k, v in settings.items()))
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(self.dir / "log"),
-                  "-w", "start")
-        return self
+        before = log.stat().st_size if log.exists() else 0
+        try:
+            self._run(str(self.bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(log), "-w", "start")
+            return None
+        except subprocess.CalledProcessError as exc:
+            said = log.read_bytes()[before:].decode(errors="replace") if log.exists() else ""
+            return said or exc.stderr.decode(errors="replace")
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{self.user}@127.0.0.1:{self.port}/{database}"

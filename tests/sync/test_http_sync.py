@@ -128,6 +128,7 @@ def test_a_401_fails_the_run_at_once_with_a_clear_message(client, ctx, engine, a
     assert run["status"] == "failed" and run["attempts"] == 1
     assert run["error"].startswith(f"{system} answered 401 Unauthorized for {api.url}/"), run["error"]
     assert "wrong-Secret-Token-42" not in str(run)
-    assert datetime.fromisoformat(run["finished_at"]) - started < timedelta(seconds=5)
+    # Not retried (one request) nor waited on: a generous bound, the run itself takes ~0.2 s idle.
+    assert datetime.fromisoformat(run["finished_at"]) - started < timedelta(seconds=30)
     assert len(api.requests) == 1 and event_keys(engine, source_id) == []
     assert client.get(f"/v1/sources/{source_id}/sync").json()["watermark"] is None

@@ -84,9 +84,11 @@ def test_429_with_retry_after_500_and_a_timeout_are_retried(api):
     api.data.generate_generic(80)
     api.fail("/generic/", 429, headers={"Retry-After": "1"})
     api.fail("/generic/", 502)
-    api.fail("/generic/", 200, delay_s=1.0)  # slower than the client's timeout below
+    # Longer than the client's timeout below, so this request surely times out; the timeout itself is
+    # long enough that no other request does on a loaded machine (the count of retries is exact).
+    api.fail("/generic/", 200, delay_s=1.5)
     started = time.monotonic()
-    units = pull(custom(api, timeout_s=0.3))
+    units = pull(custom(api, timeout_s=1.0))
     assert time.monotonic() - started >= 1.0
     assert ids(units) == list(range(80))
     assert sum(u.retries for u in units) == 3
