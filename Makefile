@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install migrate demo run test test-fast fuzz lint bench bench-ingest bench-mine lock clean
+.PHONY: install migrate demo run test test-fast fuzz lint bench bench-ingest bench-mine bench-page lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -45,13 +45,16 @@ fuzz: install
 lint: install
 	$(BIN)/ruff check .
 
-bench: bench-ingest bench-mine
+bench: bench-ingest bench-mine bench-page
 
 bench-ingest: install
 	$(BIN)/python bench/ingest.py
 
 bench-mine: install
 	$(BIN)/python bench/mine.py
+
+bench-page: install
+	$(BIN)/python bench/page.py
 
 # Re-pin every dependency after changing pyproject.toml.
 lock: install
