@@ -36,8 +36,13 @@ def test_the_sign_in_form_has_no_serious_violation(page, server):
 
 
 def focused(page) -> dict:
-    return page.evaluate("() => ({id: document.activeElement.id, tag: document.activeElement.tagName, "
-                         "kind: document.activeElement.dataset ? document.activeElement.dataset.kind : null})")
+    return page.evaluate("() => { const e = document.activeElement; return {id: e.id, tag: e.tagName, "
+                         "kind: e.dataset ? e.dataset.kind : null, label: e.getAttribute('aria-label'), "
+                         "text: e.tagName === 'BUTTON' ? e.textContent : null}; }")
+
+
+def dry_run(response) -> bool:
+    return response.url.endswith("/lanes/dry-run")
 
 
 def tab_to(page, test, limit: int = 80) -> dict:
@@ -77,14 +82,20 @@ def test_the_blueprint_works_from_the_keyboard(page, server, owned):
 
 def test_the_lane_screen_works_from_the_keyboard(page, server, owned):
     sign_in(page, f"{server.url}/blueprints/{owned['blueprint']}/lanes", ADMIN)
+    page.locator("#rest h3", has_text="Unmapped").wait_for()  # the page's first count is in
     before = page.locator("#rules li.rule").count()
     tab_to(page, lambda f: f["id"] == "add-rule")
-    page.keyboard.press("Enter")
+    with page.expect_response(dry_run):  # the new rule is counted while its value has the focus
+        page.keyboard.press("Enter")
     assert page.locator("#rules li.rule").count() == before + 1
-    assert focused(page)["tag"] == "INPUT"  # the new rule's value, ready to type
+    value = f"Rule {before + 1}, condition 1: value"
+    assert focused(page)["label"] == value  # the new rule's value, ready to type, after the count too
     page.keyboard.type("Ship")
-    page.keyboard.press("Tab")
+    with page.expect_response(dry_run):
+        page.keyboard.press("Tab")
     page.locator(f"#rule-{before} .count", has_text="takes no events").wait_for()  # 'Ship' went to an earlier rule
+    assert focused(page)["text"] == "and another condition"  # the next control, where Tab put it
+    assert page.input_value(f"[aria-label='{value}']") == "Ship"
     tab_to(page, lambda f: page.evaluate("() => document.activeElement.classList.contains('accept')"))
     page.keyboard.press(" ")
     assert page.locator(".suggestion.accepted").count() == 1

@@ -5,7 +5,7 @@
 import {api} from "./api.js";
 import {byId, debounce, h, put, table} from "./dom.js";
 import {count, share} from "./format.js";
-import {conditions, LANES, matchOf, ruleItem} from "./rules.js";
+import {conditions, countLine, LANES, matchOf, ruleItem} from "./rules.js";
 import {can, describe, pathId, say, start} from "./shell.js";
 
 const id = pathId();
@@ -29,6 +29,12 @@ function lanesBody() {
   return {body: {rules: complete, default: state.defaultLane || null}, where};
 }
 
+/** What rule `i` takes, by the last count (zero for a rule without a condition yet). */
+function takenBy(where, i) {
+  if (where[i] === null) return {events: 0, activities: 0, cases: 0, top: []};
+  return state.taken && state.taken.rules[where[i]];
+}
+
 function draw() {
   const editable = can("admin");
   const {where} = lanesBody();
@@ -42,8 +48,17 @@ function draw() {
     remove: (i) => { state.rules.splice(i, 1); changed(true); },
   };
   put(byId("rules"), state.rules.map((rule, i) => ruleItem(rule, i, state.rules.length, {editable,
-    changed, actions, taken: where[i] === null ? {events: 0, activities: 0, cases: 0, top: []}
-      : state.taken && state.taken.rules[where[i]]})));
+    changed, actions, taken: takenBy(where, i)})));
+  drawRest();
+}
+
+/** A new count changes only the count lines: the rules' controls stay, and so do the focus and
+ *  whatever is being typed (a redraw here took them away while the user typed). */
+function drawCounts() {
+  const {where} = lanesBody();
+  state.rules.forEach((rule, i) => {
+    byId(`rule-${i}`)?.querySelector(".count")?.replaceWith(countLine(takenBy(where, i)));
+  });
   drawRest();
 }
 
@@ -66,7 +81,7 @@ const recount = debounce(async () => {
     const taken = await api(`/v1/blueprints/${id}/lanes/dry-run`, {method: "POST", json: lanesBody().body});
     if (run !== state.run) return;
     state.taken = taken;
-    draw();
+    drawCounts();
   } catch (error) {
     if (run === state.run) say(describe(error), "error");
   }

@@ -60,7 +60,8 @@ function conditionRow(rule, index, row, i, {editable, changed}) {
       onclick: () => { rows.splice(i, 1); rule.match = matchOf(rows); changed(true); }}, "✕") : null);
 }
 
-function countLine(taken) {
+/** What a rule takes, as one line ("counting…" until the first count). */
+export function countLine(taken) {
   if (!taken) return h("p", {class: "count"}, "counting…");
   if (!taken.events) return h("p", {class: "count none"}, "takes no events (an earlier rule took them, or none match)");
   const top = taken.top.slice(0, 4).map((t) => `${t.activity} (${count(t.events)})`).join(", ");
