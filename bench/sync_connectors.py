@@ -5,6 +5,7 @@ Run from the repository root:
     .venv/bin/python bench/sync_connectors.py                    # 1M-row sql pull, 200k-event http_json pull
     .venv/bin/python bench/sync_connectors.py --rows 200000 --events 50000
     .venv/bin/python bench/sync_connectors.py --only http
+    .venv/bin/python bench/sync_connectors.py --only files --files 100 --file-mb 10
 
 sql: a throwaway PostgreSQL (tests/support/postgres.py) with an ops table of --rows rows; one full
 pull (`updated_at > :watermark ORDER BY updated_at`, 50,000-row units) through each reader (ADBC
@@ -12,13 +13,17 @@ COPY and the SQLAlchemy server-side cursor). http_json: the local API server
 (tests/support/api_server.py) in its own process, serving --events generic records in pages of
 1,000 (next-link paging); one full pull with the custom connector. Times are wall-clock of the
 pull alone (the table and the server are made before); the clock stops when the last unit is
-handed over. Targets are printed beside each figure; nothing asserts on time."""
+handed over. files: a folder of --files CSV files of --file-mb MB each, all taken already, and one
+new one; a pull that knows the taken files by checksum only (it reads every file to hash it, as
+before migration 0007) against one that also knows how each was listed (it reads the new file
+only). Targets are printed beside each figure; nothing asserts on time."""
 
 import argparse
 import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -30,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from app.sync.connectors import get_connector, validate  # noqa: E402
+from app.sync.connectors.base import TakenFiles  # noqa: E402
 from tests.support.postgres import PostgresServer, find_bindir, free_port  # noqa: E402
 
 SQL_TARGET, HTTP_TARGET = 150_000, 50_000
@@ -98,11 +104,45 @@ def bench_http(events: int) -> None:
         server.wait(timeout=10)
 
 
+def _csv_file(path: Path, megabytes: int, case: str) -> None:
+    line = f"{case},Work,2024-01-01T10:00:00Z,agent-1\n".encode()
+    block = line * ((1 << 20) // len(line))
+    with path.open("wb") as out:
+        out.write(b"case,activity,time,resource\n")
+        for _ in range(megabytes):
+            out.write(block)
+
+
+def _timed_files_pull(folder: Path, taken: TakenFiles) -> tuple[list, float]:
+    checked, creds = validate("files", {"path": str(folder), "settle_s": 0}, {})
+    started = time.perf_counter()
+    units = [(u.name, u.checksum, u.size, u.mtime_ns) for u in get_connector("files").pull(checked, creds, None,
+                                                                                          taken=taken)]
+    return units, time.perf_counter() - started
+
+
+def bench_files(files: int, megabytes: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="bm-bench-files-") as tmp:
+        folder = Path(tmp)
+        for n in range(files):
+            _csv_file(folder / f"day-{n:04d}.csv", megabytes, f"c{n}")
+        old, _ = _timed_files_pull(folder, TakenFiles())
+        _csv_file(folder / "new.csv", 1, "new")
+        by_checksum = TakenFiles(checksums=frozenset(u[1] for u in old))
+        listed = TakenFiles(checksums=by_checksum.checksums, listed=frozenset((u[0], u[2], u[3]) for u in old))
+        for label, taken in (("checksums only (before 0007)", by_checksum), ("checksums and listing", listed)):
+            units, seconds = _timed_files_pull(folder, taken)
+            print(f"files/{label:<29} {files} taken files of {megabytes} MB + 1 new: {seconds:6.2f} s, "
+                  f"took {[u[0] for u in units]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--events", type=int, default=200_000)
-    parser.add_argument("--only", choices=["sql", "http"], help="Run one of the two.")
+    parser.add_argument("--files", type=int, default=50, help="Taken files in the files case.")
+    parser.add_argument("--file-mb", type=int, default=10, help="Size of each of them.")
+    parser.add_argument("--only", choices=["sql", "http", "files"], help="Run one of the three.")
     args = parser.parse_args()
     load = os.getloadavg()[0]
     print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} (shared with other work; figures vary)")
@@ -110,6 +150,8 @@ def main() -> None:
         bench_sql(args.rows)
     if args.only in (None, "http"):
         bench_http(args.events)
+    if args.only in (None, "files"):
+        bench_files(args.files, args.file_mb)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from app.jobs.leases import lease_seconds
 from app.jobs.models import Lease
 from app.jobs.wakeup import announce
 from app.models_common import utcnow
+from app.sync.connectors.base import TakenFiles
 from app.sync.models import ACTIVE, SyncConfig, SyncFile, SyncRun
 
 _ACTIVE_ROWS = text("status IN ('queued', 'running')")
@@ -109,8 +110,11 @@ def claimable_runs(session: Session, *, limit: int = 20) -> list[SyncRun]:
     return [*session.scalars(queued), *session.scalars(running)]
 
 
-def known_checksums(session: Session, *, source_id: int) -> set[str]:
-    return set(session.scalars(select(SyncFile.checksum).where(SyncFile.source_id == source_id)))
+def taken_files(session: Session, *, source_id: int) -> TakenFiles:
+    rows = session.execute(select(SyncFile.checksum, SyncFile.name, SyncFile.size, SyncFile.mtime_ns)
+                           .where(SyncFile.source_id == source_id)).all()
+    return TakenFiles(checksums=frozenset(row.checksum for row in rows),
+                      listed=frozenset((row.name, row.size, row.mtime_ns) for row in rows if row.size is not None))
 
 
 def add_file(session: Session, taken: SyncFile) -> None:

@@ -21,6 +21,7 @@ from app.models_common import utcnow
 from app.store.digests import RunMemory
 from app.sync import repository
 from app.sync.connectors import SyncError, get_connector, validate
+from app.sync.connectors.base import TakenFiles
 from app.sync.models import ACTIVE, SyncRun
 from app.sync.prefetch import Prefetched
 from app.sync.schedule import next_run
@@ -108,7 +109,7 @@ class _Setup:
     credentials: object
     watermark: str | None
     lookback_s: float
-    known: frozenset[str]
+    taken: TakenFiles
 
 
 def _setup(ctx: WorkerContext, claim: Claim) -> _Setup:
@@ -117,9 +118,9 @@ def _setup(ctx: WorkerContext, claim: Claim) -> _Setup:
         if config is None:
             raise SyncError("the source's sync configuration was removed", retryable=False)
         params, credentials = validate(config.connector, config.params, decrypt(ctx.settings, config.credentials))
-        known = repository.known_checksums(session, source_id=claim.source_id) if config.connector == "files" \
-            else set()
-        return _Setup(config.connector, params, credentials, config.watermark, config.lookback_s, frozenset(known))
+        taken = repository.taken_files(session, source_id=claim.source_id) if config.connector == "files" \
+            else TakenFiles()
+        return _Setup(config.connector, params, credentials, config.watermark, config.lookback_s, taken)
 
 
 def carry_out(ctx: WorkerContext, claim: Claim, *, progress: Progress | None = None) -> None:
@@ -144,7 +145,7 @@ def _pull(ctx: WorkerContext, claim: Claim, beat: leases.Heartbeat, progress: Pr
     """'done' when the connector has nothing more, 'stopped' when the worker stops or the lease went."""
     setup = _setup(ctx, claim)
     units = get_connector(setup.kind).pull(setup.params, setup.credentials, setup.watermark,
-                                           lookback_s=setup.lookback_s, known_checksums=setup.known,
+                                           lookback_s=setup.lookback_s, taken=setup.taken,
                                            progress=progress)
     if setup.kind != "files":  # a file unit's copy is valid only until the next unit is read
         units = Prefetched(units)

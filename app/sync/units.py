@@ -81,7 +81,8 @@ def store_unit(ctx: WorkerContext, claim: Claim, unit: Pulled, memory: RunMemory
         if unit.checksum is not None:
             run.files += 1
             repository.add_file(session, SyncFile(source_id=claim.source_id, checksum=unit.checksum,
-                                                  name=unit.name or "", run_id=run.id,
+                                                  name=unit.name or "", size=unit.size, mtime_ns=unit.mtime_ns,
+                                                  run_id=run.id,
                                                   upload_id=upload.id if upload is not None else None))
         if unit.watermark is not None:
             config.watermark = run.watermark_after = unit.watermark

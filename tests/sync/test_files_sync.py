@@ -2,6 +2,7 @@
 same bytes twice are ingested once, a file still being written waits, a bad file fails the run."""
 
 import gzip
+import os
 import time
 
 from sqlalchemy import text
@@ -119,3 +120,25 @@ def test_a_bad_file_does_not_keep_the_files_after_it_out(client, ctx, engine, tm
     again = run_now(client, ctx, source_id)
     assert (again["status"], again["files"], again["events_ingested"]) == ("succeeded", 1, 2), again
     assert stored_events(engine, source_id) == 9
+
+
+def test_a_taken_file_is_known_by_its_listing_and_not_read_again(client, ctx, engine, tmp_path):
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    day1 = folder / "day1.csv"
+    day1.write_bytes(csv("A"))
+    source_id = watched(client, folder)
+    assert run_now(client, ctx, source_id)["files"] == 1
+    listed = day1.stat()
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT name, size, mtime_ns FROM sync_files WHERE source_id = :s"),
+                           {"s": source_id}).one()
+    assert tuple(row) == ("day1.csv", listed.st_size, listed.st_mtime_ns)
+    # Bytes no mapping reads, under the same size and mtime: a run that read the file would fail
+    # on it or take it as new; the listing alone says it is taken.
+    day1.write_bytes(b"x" * listed.st_size)
+    os.utime(day1, ns=(listed.st_atime_ns, listed.st_mtime_ns))
+    (folder / "day2.csv").write_bytes(csv("B", 2))
+    second = run_now(client, ctx, source_id)
+    assert (second["status"], second["files"], second["events_ingested"]) == ("succeeded", 1, 2), second
+    assert stored_events(engine, source_id) == 5

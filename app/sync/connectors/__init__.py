@@ -3,11 +3,11 @@
     connector = get_connector(kind)                        # "sql" | "http_json" | "files"
     params, credentials = validate(kind, raw_params, raw_credentials)
     for unit in connector.pull(params, credentials, watermark, lookback_s=300,
-                               known_checksums=ingested, progress=on_progress):
+                               taken=taken_files, progress=on_progress):
         store `unit` in ONE transaction, then record unit.watermark (and unit.checksum)
 
 `pull(params, credentials, watermark: str | None, *, lookback_s: float = 0.0,
-known_checksums: Collection[str] = frozenset(), progress: Callable[[int], None] | None = None)
+taken: TakenFiles = TakenFiles(), progress: Callable[[int], None] | None = None)
 -> Iterator[Pulled]` is a generator: it reads lazily, one unit ahead of the runner at most, and
 each `Pulled` holds either `table` (a pyarrow Table of the source's raw columns) or `file` (a
 whole file for the upload pipeline, with `name` and `checksum`), the `mapping` of its columns to
@@ -19,8 +19,9 @@ moved, but nothing matched); the sql and files connectors yield nothing when not
 `progress(n)` is called with the records (rows, files) read so far.
 `watermark=None` means the first run. `lookback_s` re-reads that far behind the watermark, for
 late-arriving records; the units then repeat events already stored, which the runner makes
-harmless by storing idempotently (by event_id: every preset maps one). `known_checksums` is used
-by the files connector only.
+harmless by storing idempotently (by event_id: every preset maps one). `taken` (the checksums,
+names, sizes and mtimes of the files delivered before) is used by the files connector only; it
+sets `size` and `mtime_ns` on its units for the runner to record.
 
 Failures: `validate` raises InvalidConnectorConfig (422; `.field` names the bad field, e.g.
 `connector`, `params.base_url`, `credentials.bearer`; the message never echoes a value). `pull`

@@ -1,6 +1,6 @@
 """The connector protocol and the unit it yields (see the package docstring for the contract)."""
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,10 +19,21 @@ class Pulled:
     file: Path | None = None        # a whole file for the upload pipeline; valid until the next unit
     name: str | None = None         # the file's name in its store (its extension tells the format)
     checksum: str | None = None     # sha256 of the file's bytes (files connector)
+    size: int | None = None         # the file's size and mtime as listed (files connector)
+    mtime_ns: int | None = None
     mapping: dict | None = None     # Mapping of these rows to canonical events; None = the source's own
     watermark: str | None = None    # the watermark once this unit is stored; never moves backwards
     pages: int = 0                  # pages, chunks or files read for this unit
     retries: int = 0                # requests retried while reading this unit
+
+
+@dataclass(frozen=True)
+class TakenFiles:
+    """What the files connector delivered in earlier runs: the files' checksums, and each file as
+    it was listed (name, size, mtime_ns), so that a file still listed the same is not read again."""
+
+    checksums: frozenset[str] = frozenset()
+    listed: frozenset[tuple[str, int, int]] = frozenset()
 
 
 class Connector(Protocol):
@@ -31,8 +42,7 @@ class Connector(Protocol):
     Credentials: type[BaseModel]
 
     def pull(self, params: Any, credentials: BaseModel, watermark: str | None, *, lookback_s: float = 0.0,
-             known_checksums: Collection[str] = frozenset(),
-             progress: Progress | None = None) -> Iterator[Pulled]: ...
+             taken: TakenFiles = TakenFiles(), progress: Progress | None = None) -> Iterator[Pulled]: ...
 
 
 def secret_values(model: BaseModel | None) -> list[str]:

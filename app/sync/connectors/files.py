@@ -1,8 +1,12 @@
 """The `files` connector: new CSV/XES/Parquet/JSONL files (optionally .gz) in a watched folder.
 
-Each file is yielded once per checksum: `pull` receives the sha256 checksums the runner has
-ingested already (`known_checksums`) and skips them, and within one pull a second file with the
-same bytes under another name is skipped too. A file still being written waits for the next run:
+Each file is yielded once per checksum: `pull` receives what the runner has ingested already
+(`taken`: the sha256 checksums, and each file's name, size and mtime as it was listed) and skips
+it, and within one pull a second file with the same bytes under another name is skipped too. A
+file listed with the name, size and mtime it was taken with is not read again (the quick check
+of make and rsync): without it every run re-read the whole folder's history to hash it. A file
+rewritten in place is read again, and taken if its bytes changed, unless its writer kept both its
+size and its mtime to the nanosecond. A file still being written waits for the next run:
 one whose size or mtime changed between the listing and a second look `settle_s` later (only files
 modified within `settle_s` are looked at twice), or while it was being copied. Writers that pause
 longer than `settle_s` mid-file should write to a temporary name (dot-files and *.part, *.tmp,
@@ -18,7 +22,7 @@ import hashlib
 import shutil
 import tempfile
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -26,7 +30,7 @@ from typing import BinaryIO, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.sources.schemas import Mapping
-from app.sync.connectors.base import Progress, Pulled
+from app.sync.connectors.base import Progress, Pulled, TakenFiles
 from app.sync.connectors.errors import SyncError
 
 FORMATS = (".csv", ".xes", ".parquet", ".jsonl", ".csv.gz", ".xes.gz", ".parquet.gz", ".jsonl.gz")
@@ -101,11 +105,13 @@ class FilesConnector:
         self.store_for, self.sleep = store_for, sleep
 
     def pull(self, params: FilesParams, credentials: FilesCredentials, watermark: str | None, *,
-             lookback_s: float = 0.0, known_checksums: Collection[str] = frozenset(),
+             lookback_s: float = 0.0, taken: TakenFiles = TakenFiles(),
              progress: Progress | None = None) -> Iterator[Pulled]:
         store = self.store_for(Path(params.path))
-        ready = self._settled(store, [e for e in store.entries(params.pattern) if takeable(e.name)], params.settle_s)
-        taken, read = set(known_checksums), 0
+        new = [e for e in store.entries(params.pattern)
+               if takeable(e.name) and (e.name, e.size, e.mtime_ns) not in taken.listed]
+        ready = self._settled(store, new, params.settle_s)
+        checksums, read = set(taken.checksums), 0
         spool = Path(tempfile.mkdtemp(prefix="bm-sync-files-"))
         try:
             for number, entry in enumerate(ready):
@@ -113,12 +119,12 @@ class FilesConnector:
                 read += 1
                 if progress:
                     progress(read)
-                if copy is None or checksum in taken:
+                if copy is None or checksum in checksums:
                     _remove(copy)
                     continue
-                taken.add(checksum)
-                yield Pulled(file=copy, name=entry.name, checksum=checksum, pages=1,
-                             mapping=params.mapping.model_dump() if params.mapping else None)
+                checksums.add(checksum)
+                yield Pulled(file=copy, name=entry.name, checksum=checksum, size=entry.size, mtime_ns=entry.mtime_ns,
+                             pages=1, mapping=params.mapping.model_dump() if params.mapping else None)
                 _remove(copy)
         finally:
             shutil.rmtree(spool, ignore_errors=True)

@@ -5,7 +5,7 @@ given by the user) or one of the presets in `presets/` (Zendesk, Jira, Salesforc
 which fill in the URL shape, paging, watermark and a default mapping that `params.mapping`
 overrides field by field. Credentials: {"bearer"}, {"username", "password"} or {"header": {...}}."""
 
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationInfo, field_validator
 
 from app.sources.schemas import Mapping
-from app.sync.connectors.base import Progress, Pulled, later
+from app.sync.connectors.base import Progress, Pulled, TakenFiles, later
 from app.sync.connectors.errors import SyncError
 from app.sync.connectors.http_client import Hints, HttpCredentials, HttpOptions, HttpSource
 from app.sync.connectors.http_paging import NoPaging, Paging, pages
@@ -108,7 +108,7 @@ class HttpJsonConnector:
     tags = ("custom", *PRESETS)
 
     def pull(self, params, credentials: HttpCredentials, watermark: str | None, *, lookback_s: float = 0.0,
-             known_checksums: Collection[str] = frozenset(), progress: Progress | None = None) -> Iterator[Pulled]:
+             taken: TakenFiles = TakenFiles(), progress: Progress | None = None) -> Iterator[Pulled]:
         preset = PRESETS.get(params.preset)
         with HttpSource(credentials, params, preset.hints if preset else Hints()) as http:
             if preset:

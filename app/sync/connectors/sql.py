@@ -7,7 +7,7 @@ row that shares the boundary value. First run: `initial_watermark` if given, els
 (0001-01-01, or '' on SQLite where datetimes are text, or -2^63 for integers)."""
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from typing import Literal
 
 import pyarrow as pa
@@ -18,7 +18,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from app.sources.schemas import Mapping
-from app.sync.connectors.base import Progress, Pulled, later, secret_values
+from app.sync.connectors.base import Progress, Pulled, TakenFiles, later, secret_values
 from app.sync.connectors.errors import SyncError, redact
 from app.sync.connectors.sql_readers import read_adbc, read_sqlalchemy
 from app.sync.connectors.sql_watermark import WatermarkType, bind_value, sort_key, watermark_text
@@ -87,7 +87,7 @@ class SqlConnector:
     Credentials = SqlCredentials
 
     def pull(self, params: SqlParams, credentials: SqlCredentials, watermark: str | None, *,
-             lookback_s: float = 0.0, known_checksums: Collection[str] = frozenset(),
+             lookback_s: float = 0.0, taken: TakenFiles = TakenFiles(),
              progress: Progress | None = None) -> Iterator[Pulled]:
         url = source_url(params, credentials)
         secrets = [str(url.password or ""), *secret_values(credentials)]

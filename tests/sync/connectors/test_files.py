@@ -6,16 +6,18 @@ import os
 import time
 
 from app.sync.connectors import get_connector, validate
-from app.sync.connectors.files import LocalStore
+from app.sync.connectors.base import TakenFiles
+from app.sync.connectors.files import FilesConnector, LocalStore
 from tests.support.growing import still_being_written
 
 CSV = b"case,activity,time\nc1,Open,2024-01-01T10:00:00Z\nc1,Close,2024-01-01T11:00:00Z\n"
 
 
-def pull(folder, known=frozenset(), **params):
+def pull(folder, known=frozenset(), listed=frozenset(), connector=None, **params):
     checked, credentials = validate("files", {"path": str(folder), "settle_s": 0.3, **params}, {})
     taken = []
-    for unit in get_connector("files").pull(checked, credentials, None, known_checksums=known):
+    for unit in (connector or get_connector("files")).pull(
+            checked, credentials, None, taken=TakenFiles(checksums=frozenset(known), listed=frozenset(listed))):
         assert unit.file.exists() and unit.file.read_bytes() == (folder / unit.name).read_bytes()
         taken.append(unit)
     return taken
@@ -84,3 +86,36 @@ def test_local_store_lists_entries_with_size_and_mtime(tmp_path):
     (tmp_path / "a.csv").write_bytes(CSV)
     [entry] = LocalStore(tmp_path).entries("*")
     assert (entry.name, entry.size) == ("a.csv", len(CSV)) and entry.mtime_ns == (tmp_path / "a.csv").stat().st_mtime_ns
+
+
+def test_a_file_listed_as_it_was_taken_is_not_read_again(tmp_path):
+    old = tmp_path / "old.csv"
+    old.write_bytes(CSV)
+    age(old)
+    [first] = pull(tmp_path)
+    assert (first.size, first.mtime_ns) == (len(CSV), old.stat().st_mtime_ns)
+    opened = []
+
+    class Counting(LocalStore):
+        def open(self, name):
+            opened.append(name)
+            return super().open(name)
+
+    reading = FilesConnector(store_for=Counting)
+    (tmp_path / "new.csv").write_bytes(CSV + b"c2,Open,2024-01-02T00:00:00Z\n")
+    age(tmp_path / "new.csv")
+    known, listed = {first.checksum}, {(first.name, first.size, first.mtime_ns)}
+    [second] = pull(tmp_path, known=known, listed=listed, connector=reading)
+    assert second.name == "new.csv" and opened == ["new.csv"]  # old.csv was not read to be known
+    known.add(second.checksum)
+    listed.add((second.name, second.size, second.mtime_ns))
+    opened.clear()
+    assert pull(tmp_path, known=known, listed=listed, connector=reading) == [] and opened == []
+    old.write_bytes(CSV.replace(b"Close", b"Shut!"))  # rewritten in place: same size, other bytes
+    age(old, 30)
+    assert [u.name for u in pull(tmp_path, known=known, listed=listed, connector=reading)] == ["old.csv"]
+    assert opened == ["old.csv"]
+    opened.clear()
+    old.write_bytes(CSV)  # back to the bytes taken first, under a new mtime: read, known by checksum
+    age(old, 20)
+    assert pull(tmp_path, known=known, listed=listed, connector=reading) == [] and opened == ["old.csv"]
