@@ -1,6 +1,8 @@
 """The blueprint page lists the feed's insights (the demo's synergy analysis), each with its summary,
 and picking one highlights on the picture exactly the shown steps it names."""
 
+import re
+
 import pytest
 
 from tests.blueprint.test_feed import load_demo
@@ -27,6 +29,12 @@ def test_the_demo_page_lists_the_feeds_insights_and_highlights_their_steps(page,
     assert page.locator("#insights h2").inner_text() == f"Insights ({len(items)})"
     listed = page.locator("#insights li.insight .summary").all_inner_texts()
     assert listed == [item["summary"] for item in items]
+    # Figures read as numbers: grouped digits, a sensible precision (the road fines log showed "31022791.4 d").
+    first = page.locator("#insights li.insight").first
+    figures = dict(zip(first.locator("dt").all_inner_texts(), first.locator("dd").all_inner_texts(), strict=True))
+    total = items[0]["numbers"]["total_wait_days"]
+    assert total >= 10 and figures["total wait"] == f"{round(total):,} d"
+    assert [t for t in page.locator("#insights dd").all_inner_texts() if re.fullmatch(r"\d{4,}(\.\d+)?( d)?", t)] == []
 
     shown = {step["id"] for step in layout["steps"]}
     naming = next(item for item in items if set(item["steps"]) & shown)

@@ -34,9 +34,11 @@ function figureText(name, value) {
   if (value === null || value === undefined) return "–";
   if (typeof value !== "number") return String(value);
   if (name.endsWith("_s")) return duration(value);
-  if (name.endsWith("_days")) return `${value.toFixed(1)} d`;
+  // Long waits add up to millions of days: grouped digits, no decimals past ten ("31,022,791 d").
+  if (name.endsWith("_days")) return `${value < 9.95 ? value.toFixed(1) : count(Math.round(value))} d`;
   if (name.includes("share") || name.endsWith("_ratio")) return share(value);
-  return Number.isInteger(value) ? count(value) : value.toFixed(2);
+  return Number.isInteger(value) ? count(value)
+    : value.toLocaleString("en-US", {maximumFractionDigits: Math.abs(value) >= 100 ? 0 : 2});
 }
 
 // "observed_median_s" reads "observed median": the value shown already carries its unit.
