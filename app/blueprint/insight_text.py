@@ -8,7 +8,8 @@ from app.blueprint.ids import step_id
 
 
 def duration(seconds: float | None) -> str:
-    """Seconds as a person says them: 75 s, 12 min, 4.2 h, 5.4 days."""
+    """Seconds as a person says them: 75 s, 12 min, 4.2 h, 5.4 days, 487 days (a tenth of a day
+    means nothing past 100 days), 1,204 days."""
     if seconds is None:
         return "unknown"
     if seconds < 90:
@@ -17,7 +18,9 @@ def duration(seconds: float | None) -> str:
         return f"{seconds / 60:.0f} min"
     if seconds < 36 * 3600:
         return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
+    if seconds < 100 * 86400:
+        return f"{seconds / 86400:.1f} days"
+    return f"{seconds / 86400:,.0f} days"
 
 
 def total(seconds: float) -> str:

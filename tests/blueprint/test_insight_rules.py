@@ -70,7 +70,8 @@ def test_overrides_replace_only_what_they_name():
 
 
 def test_numbers_read_as_people_say_them():
-    assert [duration(s) for s in (75, 720, 4.2 * 3600, 5.39 * 86400, None)] == [
-        "75 s", "12 min", "4.2 h", "5.4 days", "unknown"]
+    assert [duration(s) for s in (75, 720, 4.2 * 3600, 5.39 * 86400, 99.94 * 86400, 487.04 * 86400,
+                                  1204.4 * 86400, None)] == [
+        "75 s", "12 min", "4.2 h", "5.4 days", "99.9 days", "487 days", "1,204 days", "unknown"]
     assert total(2361.8 * 86400) == "2,362 days" and total(1.5 * 86400) == "1.5 days"
     assert quoted(["a"]) == "'a'" and quoted(["a", "b", "c"]) == "'a', 'b' and 'c'" and quoted([]) == "none"
