@@ -109,6 +109,17 @@ def test_upload_lanes_and_blueprint_show_the_feeds_figures(page, server, helpdes
     assert page.errors == []
 
 
+def test_the_lane_screen_shows_which_suggestions_the_rules_hold(page, server, helpdesk):
+    """Back on the lane screen after the journey saved the suggested default lane: it is marked as
+    held, not offered again (accepting it twice would add a rule that takes nothing)."""
+    sign_in(page, f"{server.url}/blueprints/{helpdesk['blueprint']}/lanes", ADMIN)
+    [default] = page.locator(".suggestion").all()  # helpdesk: the default lane alone
+    button = default.locator("button.accept")
+    assert "held" in default.get_attribute("class").split()
+    assert button.inner_text() == "In your rules" and button.is_disabled()
+    page.locator("#rule-0 .count", has_text="of 1 activity in").wait_for()  # 'Insert ticket', in the singular
+
+
 def test_a_step_and_a_flow_show_their_figures_and_comparison(page, server, helpdesk):
     bp = helpdesk["blueprint"]
     sign_in(page, f"{server.url}/blueprints/{bp}", ADMIN)

@@ -21,6 +21,11 @@ export function count(value) {
   return value === null || value === undefined ? "–" : Number(value).toLocaleString("en-US");
 }
 
+/** A count with its noun, singular for one: "1 activity", "4,210 events". */
+export function counted(value, singular, plural = `${singular}s`) {
+  return `${count(value)} ${value === 1 ? singular : plural}`;
+}
+
 export function share(value) {
   if (value === null || value === undefined) return "–";
   const percent = value * 100;

@@ -4,7 +4,7 @@
 
 import {api} from "./api.js";
 import {byId, debounce, h, put, table} from "./dom.js";
-import {count, share} from "./format.js";
+import {count, counted, share} from "./format.js";
 import {conditions, countLine, LANES, matchOf, ruleItem} from "./rules.js";
 import {can, describe, pathId, say, start} from "./shell.js";
 
@@ -67,10 +67,12 @@ function drawRest() {
   if (!taken) return put(byId("rest"), h("p", {class: "muted"}, "counting…"));
   const unmapped = taken.unmapped;
   put(byId("rest"), h("p", {id: "default-count"}, state.defaultLane
-    ? `The default lane (${state.defaultLane}) takes ${count(taken.default.events)} events of ` +
-      `${count(taken.default.activities)} activities.` : "No default lane: events no rule takes stay unmapped."),
+    ? `The default lane (${state.defaultLane}) takes ${counted(taken.default.events, "event")} of ` +
+      `${counted(taken.default.activities, "activity", "activities")}.`
+    : "No default lane: events no rule takes stay unmapped."),
   h("h3", {}, `Unmapped: ${count(unmapped.events)} of ${count(taken.events)} events ` +
-    `(${share(taken.events ? unmapped.events / taken.events : 0)}), ${count(unmapped.activities)} activities`),
+    `(${share(taken.events ? unmapped.events / taken.events : 0)}), ` +
+    `${counted(unmapped.activities, "activity", "activities")}`),
   unmapped.top.length ? table([["activity", (t) => t.activity], ["events", (t) => count(t.events), "n"]],
     unmapped.top, "The unmapped activities with most events") : null);
 }
@@ -107,12 +109,22 @@ function accept(suggestion, button) {
   say(suggestion.default ? `The default lane is now ${suggestion.lane}.` : `Rule ${state.rules.length} added.`);
 }
 
+const ruleKey = (rule) => JSON.stringify([rule.lane, matchOf(conditions(rule.match))]);
+
+/** Whether the rules hold the suggestion already (saved on an earlier visit): accepting it again
+ *  would add a second copy of a rule, which takes nothing. */
+function held(suggestion) {
+  if (suggestion.default) return state.defaultLane === suggestion.lane;
+  return state.rules.some((rule) => ruleKey(rule) === ruleKey(suggestion.rule));
+}
+
 function suggestionItem(suggestion, i) {
   const e = suggestion.evidence;
-  const button = h("button", {type: "button", class: "accept", "data-needs": "admin",
-    "aria-label": `Accept suggestion ${i + 1}: ${suggestion.lane}`}, "Accept");
+  const already = held(suggestion);
+  const button = h("button", {type: "button", class: "accept", "data-needs": "admin", disabled: already,
+    "aria-label": `Accept suggestion ${i + 1}: ${suggestion.lane}`}, already ? "In your rules" : "Accept");
   button.addEventListener("click", () => accept(suggestion, button));
-  return h("li", {class: "suggestion"},
+  return h("li", {class: already ? "suggestion held" : "suggestion"},
     h("p", {}, h("span", {class: "lane-badge"}, suggestion.lane), suggestion.default ? " default lane" : "",
       ` · confidence ${share(suggestion.confidence)} · ${count(e.events)} events (${share(e.share)})`),
     h("p", {}, suggestion.reason),

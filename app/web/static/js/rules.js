@@ -2,7 +2,7 @@
 // and what it takes of the events. Rules are plain objects shaped like the API's LaneRule.
 
 import {h} from "./dom.js";
-import {count} from "./format.js";
+import {count, counted} from "./format.js";
 
 export const LANES = ["customer", "frontstage", "backstage", "support"];
 const KINDS = [["activity", "activity is"], ["activity_regex", "activity matches"], ["role", "role is"],
@@ -65,8 +65,9 @@ export function countLine(taken) {
   if (!taken) return h("p", {class: "count"}, "counting…");
   if (!taken.events) return h("p", {class: "count none"}, "takes no events (an earlier rule took them, or none match)");
   const top = taken.top.slice(0, 4).map((t) => `${t.activity} (${count(t.events)})`).join(", ");
-  return h("p", {class: "count"}, `takes ${count(taken.events)} events of ${count(taken.activities)} activities in ` +
-    `${count(taken.cases)} cases: ${top}${taken.activities > 4 ? ", …" : ""}`);
+  return h("p", {class: "count"}, `takes ${counted(taken.events, "event")} of ` +
+    `${counted(taken.activities, "activity", "activities")} in ${counted(taken.cases, "case")}: ` +
+    `${top}${taken.activities > 4 ? ", …" : ""}`);
 }
 
 /** The list item of rule `index`; `actions` moves or removes it, `changed(redraw)` after any edit. */
