@@ -58,10 +58,16 @@ function stepAssumption(activity) {
   return typeof value === "number" ? {assumed_s: value} : value;
 }
 
+/** The step's observed median, service time where known, else waiting before: [what, seconds]. */
+function observed(step) {
+  if (step.service_time && step.service_time.median_s !== null) return ["service", step.service_time.median_s];
+  if (step.waiting_before && step.waiting_before.median_s !== null) return ["wait", step.waiting_before.median_s];
+  return [null, null];
+}
+
 function observedText(step) {
-  if (step.service_time && step.service_time.median_s !== null) return `service ${duration(step.service_time.median_s)}`;
-  if (step.waiting_before && step.waiting_before.median_s !== null) return `wait ${duration(step.waiting_before.median_s)}`;
-  return "–";
+  const [what, seconds] = observed(step);
+  return what ? `${what} ${duration(seconds)}` : "–";
 }
 
 function drawAssumptions() {
@@ -78,7 +84,7 @@ function drawAssumptions() {
   put(byId("assumptions"), table([["step", (s) => s.activity], ["lane", (s) => s.lane || "unmapped"],
     ["observed median", observedText],
     ["assumed", (s) => durationInput(`${s.activity}: assumed duration`, stepAssumption(s.activity).assumed_s,
-      (seconds) => setStep(s.activity, {assumed_s: seconds}), {disabled: !editable})],
+      (seconds) => setStep(s.activity, {assumed_s: seconds}), {disabled: !editable, like: observed(s)[1]})],
     ["measures", measure]], state.feed.steps));
 }
 

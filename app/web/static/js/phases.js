@@ -4,9 +4,11 @@
 import {h, put} from "./dom.js";
 import {inUnit, toSeconds, UNITS} from "./format.js";
 
-/** A duration picker (number and unit) reporting seconds (null when empty). */
-export function durationInput(label, seconds, onChange, {disabled, id} = {}) {
-  const start = inUnit(seconds);
+/** A duration picker (number and unit) reporting seconds (null when empty). Empty, it offers the
+ *  unit of `like` (what was observed), so "90" typed for a wait of months means days, not hours. */
+export function durationInput(label, seconds, onChange, {disabled, id, like} = {}) {
+  const start = seconds === null || seconds === undefined ? {value: "", unit: inUnit(like ?? null).unit}
+    : inUnit(seconds);
   const number = h("input", {type: "number", min: 0, step: "any", value: start.value, "aria-label": `${label}: amount`,
     disabled, id});
   const unit = h("select", {"aria-label": `${label}: unit`, disabled},
