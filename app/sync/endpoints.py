@@ -26,6 +26,14 @@ def put_sync(source_id: SourceId, body: SyncConfigIn, session: SessionDep, princ
     return service.describe(session, config)
 
 
+@router.get("/v1/sync", response_model=list[SyncConfigOut])
+def list_syncs(session: SessionDep, principal: ReadPrincipal):
+    """Every synced source of the workspace, by source id: its configuration (without
+    credentials), next run and last run. Sources without a sync are not listed."""
+    return [service.describe(session, config)
+            for config in service.list_configs(session, workspace_id=principal.workspace_id)]
+
+
 @router.get("/v1/sources/{source_id}/sync", response_model=SyncConfigOut)
 def get_sync(source_id: SourceId, session: SessionDep, principal: ReadPrincipal):
     """The source's sync configuration (without credentials), its next run time and last run."""

@@ -40,6 +40,10 @@ def describe(session: Session, config: SyncConfig) -> SyncConfigOut:
         updated_at=config.updated_at)
 
 
+def list_configs(session: Session, *, workspace_id: int) -> list[SyncConfig]:
+    return repository.configs_of(session, workspace_id=workspace_id)  # by source id
+
+
 def put_config(session: Session, *, workspace_id: int, source_id: int, body: SyncConfigIn,
                settings: Settings) -> SyncConfig:
     """Create or replace the configuration; credentials left out keep the stored ones."""

@@ -24,6 +24,23 @@ def test_put_get_and_delete_a_configuration_without_ever_showing_credentials(cli
     assert gone.status_code == 404 and gone.headers["content-type"] == "application/problem+json"
 
 
+def test_the_workspaces_syncs_are_listed_by_source(app, client, ctx, api):
+    api.data.generate_generic(12)
+    unsynced = make_source(client, name="unsynced")
+    synced = synced_source(client, api)
+    files = make_source(client, name="inbox")
+    configure(client, files, "files", {"path": "/nonexistent"}, schedule={"every_s": 60}, enabled=False)
+    run = run_now(client, ctx, synced)
+    listed = client.get("/v1/sync").json()
+    assert [s["source_id"] for s in listed] == [synced, files] and unsynced not in {s["source_id"] for s in listed}
+    assert listed[0] == client.get(f"/v1/sources/{synced}/sync").json()
+    assert listed[0]["last_run"]["id"] == run["id"] and listed[0]["last_run"]["events_ingested"] == 12
+    assert listed[1]["last_run"] is None and "test-token" not in str(listed)
+    with transaction(app.state.session_factory) as session:
+        key = auth.create_key(session, workspace="beta", scopes=["read"])
+    assert client.get("/v1/sync", headers={"Authorization": f"Bearer {key}"}).json() == []
+
+
 def test_a_put_without_credentials_keeps_the_stored_ones(client, ctx, api):
     api.data.generate_generic(30)
     source_id = synced_source(client, api)
