@@ -101,6 +101,20 @@ def _who(found: BlueprintEvents, inst: BlueprintInstances) -> dict[str, tuple[np
     return out
 
 
+def _step_lanes(found: BlueprintEvents, inst, lane_of_event: np.ndarray, lane: np.ndarray) -> dict[str, str | None]:
+    """Each step's lane, by its instances; a step whose events form no instance (only `schedule`
+    events of a paired lifecycle, as BPIC 2012's 'W_Wijzigen contractgegevens') by its events,
+    so a step whose events a rule took is never shown without a lane."""
+    ev = inst.ev
+    lanes_of = step_lanes(ev.act, ev.act_labels, lane)
+    instances = np.bincount(ev.act, minlength=len(ev.act_labels))
+    without = {ev.act_labels[i] for i in np.flatnonzero(instances == 0)}
+    if not without:
+        return lanes_of
+    by_event = step_lanes(found.ev.act, found.ev.act_labels, lane_of_event)
+    return {name: by_event.get(name) if name in without else value for name, value in lanes_of.items()}
+
+
 def observe_blueprint(found: BlueprintEvents, definition: BlueprintIn, *, source_ids: list[int]) -> ObservedBlueprint:
     """Lanes, instances, flows, steps, phases, handoffs and lead times of the blueprint's events."""
     lane_of_event, evidence_code, evidence_labels, rule_hits = found.lanes(definition.lanes)
@@ -109,7 +123,7 @@ def observe_blueprint(found: BlueprintEvents, definition: BlueprintIn, *, source
     lane = lane_of_event[inst.rep]
     seen = observe(ev, event_counts=inst.event_counts, open_counts=inst.open_counts,
                    aborted_counts=inst.aborted_counts, who=_who(found, inst))
-    lanes_of = step_lanes(ev.act, ev.act_labels, lane)
+    lanes_of = _step_lanes(found, inst, lane_of_event, lane)
     position = {s.activity: s.position for s in seen.steps}
     names, phase_of = (user_phases(definition.phases, list(position)) if definition.phases
                        else derived_phases(position))

@@ -114,6 +114,21 @@ def test_pairs_pauses_offers_aborts_and_open_starts_by_hand(client):
     assert b["waiting"]["median_s"] == 1 * H  # A ends at 2, B starts at 3
 
 
+def test_a_step_without_instances_takes_its_lane_from_its_events(client):
+    """D (an open start) and E (aborted) form no instance; their events still went to a lane, and
+    the step says which (it had none: BPIC 2012's schedule-only 'W_Wijzigen contractgegevens')."""
+    sid = make_source(client, mapping=LIFECYCLE_MAPPING)
+    assert upload(client, sid, LIFECYCLE_CSV).status_code == 201
+    lanes = {"rules": [{"lane": "support", "match": {"resource": "dan"}}], "default": "frontstage"}
+    steps = {s["activity"]: s for s in _feed(client, {"name": "laned", "sources": [sid], "lanes": lanes})["steps"]}
+    assert {a: (s["instances"], s["lane"]) for a, s in steps.items()} == {
+        "A": (3, "frontstage"), "B": (1, "frontstage"), "C": (1, "frontstage"), "D": (0, "support"),
+        "E": (0, "frontstage")}
+    bare = _feed(client, {"name": "bare", "sources": [sid], "lanes": {"rules": lanes["rules"]}})
+    assert {s["activity"]: s["lane"] for s in bare["steps"]} == {"A": None, "B": None, "C": None, "D": "support",
+                                                                "E": None}
+
+
 def test_identical_start_and_complete_times_give_zero_service_and_no_false_rework(client):
     rows = ["case,act,ts,transition"] + [f"1,{a},2024-01-01T0{h}:00:00Z,{t}" for a, h in (("A", 1), ("B", 2), ("A", 3))
                                          for t in ("start", "complete")]
