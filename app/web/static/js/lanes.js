@@ -6,10 +6,11 @@ import {api} from "./api.js";
 import {byId, debounce, h, put, table} from "./dom.js";
 import {count, counted, share} from "./format.js";
 import {conditions, countLine, LANES, matchOf, ruleItem} from "./rules.js";
-import {can, describe, pathId, say, start} from "./shell.js";
+import {can, describe, once, pathId, say, start} from "./shell.js";
 
 const id = pathId();
-const state = {blueprint: null, rules: [], defaultLane: null, taken: null, run: 0, accepted: new Set()};
+const state = {blueprint: null, rules: [], defaultLane: null, taken: null, run: 0, accepted: new Set(),
+  countFailed: false};
 
 function clean(rule) {
   const out = {lane: rule.lane, match: matchOf(conditions(rule.match))};
@@ -45,7 +46,14 @@ function draw() {
       changed(true);
       byId(`rule-${i + step}`)?.querySelector("select")?.focus();
     },
-    remove: (i) => { state.rules.splice(i, 1); changed(true); },
+    remove: (i) => {
+      state.rules.splice(i, 1);
+      changed(true);
+      // The removed rule's controls are gone: the focus goes to the rule now in its place (or to
+      // adding one), not back to the page's top.
+      const next = Math.min(i, state.rules.length - 1);
+      (next >= 0 ? byId(`rule-${next}`).querySelector("select") : byId("add-rule"))?.focus();
+    },
   };
   put(byId("rules"), state.rules.map((rule, i) => ruleItem(rule, i, state.rules.length, {editable,
     changed, actions, taken: takenBy(where, i)})));
@@ -84,8 +92,12 @@ const recount = debounce(async () => {
     if (run !== state.run) return;
     state.taken = taken;
     drawCounts();
+    if (state.countFailed) say("");  // the rules count again: the error about the earlier ones is no longer true
+    state.countFailed = false;
   } catch (error) {
-    if (run === state.run) say(describe(error), "error");
+    if (run !== state.run) return;
+    state.countFailed = true;
+    say(describe(error), "error");
   }
 }, 300);
 
@@ -159,7 +171,7 @@ function wire() {
     changed(true);
     byId(`rule-${state.rules.length - 1}`).querySelector(".condition-value").focus();
   });
-  byId("save")?.addEventListener("click", () => save().catch((error) => say(describe(error), "error")));
+  byId("save")?.addEventListener("click", () => once(byId("save"), save));  // one save per click, not per double click
   byId("back").href = `/blueprints/${id}`;
 }
 

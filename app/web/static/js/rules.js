@@ -39,12 +39,23 @@ function laneSelect(value, attrs) {
   return h("select", attrs, LANES.map((lane) => h("option", {value: lane, selected: lane === value}, lane)));
 }
 
+/** Replace the condition `was` ([kind, name]) of the rule by `next`, in the rule's match as it is now:
+ *  a copy of the rows taken when the list was drawn would undo an edit made since to another row. */
+function replaceCondition(rule, was, next) {
+  const rows = conditions(rule.match);
+  const at = rows.findIndex(([kind, name]) => kind === was[0] && name === was[1]);
+  if (at < 0) rows.push(next);
+  else rows[at] = next;
+  rule.match = matchOf(rows);
+}
+
 function conditionRow(rule, index, row, i, {editable, changed}) {
   const [kind, name, value] = row;
   const rows = conditions(rule.match);
+  let mine = [kind, name];
   const update = (next) => {
-    rows[i] = next;
-    rule.match = matchOf(rows);
+    replaceCondition(rule, mine, next);
+    mine = [next[0], next[1]];
     changed();
   };
   const label = `Rule ${index + 1}, condition ${i + 1}`;
@@ -57,7 +68,11 @@ function conditionRow(rule, index, row, i, {editable, changed}) {
     h("input", {value, size: 28, "aria-label": `${label}: value`, disabled: !editable, class: "condition-value",
       onchange: (e) => update([kind, name, e.target.value])}),
     editable && rows.length > 1 ? h("button", {type: "button", "aria-label": `${label}: remove`,
-      onclick: () => { rows.splice(i, 1); rule.match = matchOf(rows); changed(true); }}, "✕") : null);
+      onclick: () => {
+        rule.match = matchOf(conditions(rule.match).filter(([k, n]) => k !== mine[0] || n !== mine[1]));
+        changed(true);
+        document.getElementById(`rule-${index}`)?.querySelector(".condition-value")?.focus();  // not the page top
+      }}, "✕") : null);
 }
 
 /** What a rule takes, as one line ("counting…" until the first count). */
@@ -87,6 +102,7 @@ export function ruleItem(rule, index, total, {editable, changed, actions, taken}
       rows.push(["activity", "", ""]);
       rule.match = {...rule.match, activity: rule.match.activity ?? ""};
       changed(true);
+      document.getElementById(`rule-${index}`)?.querySelector(".condition-value")?.focus();  // the new row's value
     }}, "and another condition")) : null,
     h("div", {class: "row"}, h("label", {}, "Evidence it produces ",
       h("input", {value: rule.evidence || "", size: 22, disabled: !editable, placeholder: "e.g. confirmation email",
