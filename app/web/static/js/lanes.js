@@ -10,7 +10,7 @@ import {can, describe, once, pathId, say, start} from "./shell.js";
 
 const id = pathId();
 const state = {blueprint: null, rules: [], defaultLane: null, taken: null, run: 0, accepted: new Set(),
-  countFailed: false};
+  countedFor: null, countFailed: false};
 
 function clean(rule) {
   const out = {lane: rule.lane, match: matchOf(conditions(rule.match))};
@@ -30,10 +30,16 @@ function lanesBody() {
   return {body: {rules: complete, default: state.defaultLane || null}, where};
 }
 
-/** What rule `i` takes, by the last count (zero for a rule without a condition yet). */
-function takenBy(where, i) {
+/** The last count, if it was of the rules as they are now: after a move, a removal or an accept the
+ *  older count's figures, taken by position, would be shown under other rules until the new one came. */
+function counted() {
+  return state.taken && state.countedFor === JSON.stringify(lanesBody().body) ? state.taken : null;
+}
+
+/** What rule `i` takes, by the count (zero for a rule without a condition yet; null: counting). */
+function takenBy(taken, where, i) {
   if (where[i] === null) return {events: 0, activities: 0, cases: 0, top: []};
-  return state.taken && state.taken.rules[where[i]];
+  return taken && (taken.failed ? taken : taken.rules[where[i]]);
 }
 
 function draw() {
@@ -55,24 +61,26 @@ function draw() {
       (next >= 0 ? byId(`rule-${next}`).querySelector("select") : byId("add-rule"))?.focus();
     },
   };
+  const taken = counted();
   put(byId("rules"), state.rules.map((rule, i) => ruleItem(rule, i, state.rules.length, {editable,
-    changed, actions, taken: takenBy(where, i)})));
+    changed, actions, taken: takenBy(taken, where, i)})));
   drawRest();
 }
 
 /** A new count changes only the count lines: the rules' controls stay, and so do the focus and
  *  whatever is being typed (a redraw here took them away while the user typed). */
 function drawCounts() {
-  const {where} = lanesBody();
+  const {where} = lanesBody(), taken = counted();
   state.rules.forEach((rule, i) => {
-    byId(`rule-${i}`)?.querySelector(".count")?.replaceWith(countLine(takenBy(where, i)));
+    byId(`rule-${i}`)?.querySelector(".count")?.replaceWith(countLine(takenBy(taken, where, i)));
   });
   drawRest();
 }
 
 function drawRest() {
-  const taken = state.taken;
+  const taken = counted();
   if (!taken) return put(byId("rest"), h("p", {class: "muted"}, "counting…"));
+  if (taken.failed) return put(byId("rest"), h("p", {class: "problem"}, `Not counted: ${taken.failed}`));
   const unmapped = taken.unmapped;
   put(byId("rest"), h("p", {id: "default-count"}, state.defaultLane
     ? `The default lane (${state.defaultLane}) takes ${counted(taken.default.events, "event")} of ` +
@@ -86,17 +94,22 @@ function drawRest() {
 }
 
 const recount = debounce(async () => {
-  const run = ++state.run;
+  const run = ++state.run, body = lanesBody().body;
   try {
-    const taken = await api(`/v1/blueprints/${id}/lanes/dry-run`, {method: "POST", json: lanesBody().body});
+    const taken = await api(`/v1/blueprints/${id}/lanes/dry-run`, {method: "POST", json: body});
     if (run !== state.run) return;
     state.taken = taken;
+    state.countedFor = JSON.stringify(body);
     drawCounts();
     if (state.countFailed) say("");  // the rules count again: the error about the earlier ones is no longer true
     state.countFailed = false;
   } catch (error) {
     if (run !== state.run) return;
+    // Said, and in place of the counts: "counting…" would have stayed until the next edit.
+    state.taken = {failed: describe(error)};
+    state.countedFor = JSON.stringify(body);
     state.countFailed = true;
+    drawCounts();
     say(describe(error), "error");
   }
 }, 300);
