@@ -32,7 +32,7 @@ function lanesBody() {
 
 /** The last count, if it was of the rules as they are now: after a move, a removal or an accept the
  *  older count's figures, taken by position, would be shown under other rules until the new one came. */
-function counted() {
+function currentCount() {
   return state.taken && state.countedFor === JSON.stringify(lanesBody().body) ? state.taken : null;
 }
 
@@ -61,7 +61,7 @@ function draw() {
       (next >= 0 ? byId(`rule-${next}`).querySelector("select") : byId("add-rule"))?.focus();
     },
   };
-  const taken = counted();
+  const taken = currentCount();
   put(byId("rules"), state.rules.map((rule, i) => ruleItem(rule, i, state.rules.length, {editable,
     changed, actions, taken: takenBy(taken, where, i)})));
   drawRest();
@@ -70,7 +70,7 @@ function draw() {
 /** A new count changes only the count lines: the rules' controls stay, and so do the focus and
  *  whatever is being typed (a redraw here took them away while the user typed). */
 function drawCounts() {
-  const {where} = lanesBody(), taken = counted();
+  const {where} = lanesBody(), taken = currentCount();
   state.rules.forEach((rule, i) => {
     byId(`rule-${i}`)?.querySelector(".count")?.replaceWith(countLine(takenBy(taken, where, i)));
   });
@@ -78,7 +78,7 @@ function drawCounts() {
 }
 
 function drawRest() {
-  const taken = counted();
+  const taken = currentCount();
   if (!taken) return put(byId("rest"), h("p", {class: "muted"}, "counting…"));
   if (taken.failed) return put(byId("rest"), h("p", {class: "problem"}, `Not counted: ${taken.failed}`));
   const unmapped = taken.unmapped;
