@@ -72,19 +72,22 @@ def focused_label(page) -> str | None:
     return page.evaluate("() => document.activeElement.getAttribute('aria-label')")
 
 
-def test_a_second_enter_on_the_sign_in_form_starts_the_page_once(page, server, owned):
-    """Two submits before /v1/me answers started the page twice: every control was wired twice, so one
-    click on 'add a rule' added two."""
-    asked = requests_of(page, "GET", "/v1/me")
-    page.goto(f"{server.url}/blueprints/{owned['blueprint']}/lanes")
+def test_a_second_enter_on_the_sign_in_form_starts_the_page_once(page, server, owned, tmp_path):
+    """Two submits before /v1/me answered started the page twice: every control was wired twice, so
+    one file chosen was previewed twice (and one click on Upload sent it twice)."""
+    log = tmp_path / "log.csv"
+    log.write_text(CSV)
+    asked, previews = requests_of(page, "GET", "/v1/me"), requests_of(page, "POST", "/v1/uploads/preview")
+    page.goto(f"{server.url}/upload")
     page.fill("#key", ADMIN)
     page.evaluate("() => { const form = document.getElementById('signin-form'); form.requestSubmit(); "
                   "form.requestSubmit(); }")
     page.wait_for_selector("body[data-ready=true]", state="attached")
     assert len(asked) == 1
-    before = page.locator("#rules li.rule").count()
-    page.click("#add-rule")
-    assert page.locator("#rules li.rule").count() == before + 1
+    page.set_input_files("#file", log)
+    page.wait_for_selector("#preview table")
+    round_trip(page)
+    assert len(previews) == 1
     assert page.errors == []
 
 
