@@ -195,6 +195,9 @@ def test_a_chip_moved_with_its_button_keeps_the_focus(page, server, owned):
     assert focused_label(page) == f"Move {activity} to the previous phase"
     page.keyboard.press("Enter")
     assert focused_label(page) == f"Move {activity} to the next phase"
+    page.locator("#phases button", has_text="Remove this phase").focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "add-phase"
     assert page.errors == []
 
 
@@ -226,6 +229,10 @@ def test_the_counts_are_of_the_rules_as_they_are(page, server, owned):
     page.select_option("[aria-label='Rule 1, condition 1: kind']", "attribute")
     assert page.input_value("[aria-label='Rule 1, condition 1: attribute name']") == "channel"
     assert focused_label(page) == "Rule 1, condition 1: kind"
+    # Accepting a suggestion disables its button: the focus goes on, not to the page's top.
+    page.locator(".suggestion button.accept:not([disabled])").last.focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "save"
     assert page.errors == []
 
 

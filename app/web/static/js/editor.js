@@ -47,6 +47,8 @@ const board = {
   removePhase(index) {
     this.phases.splice(index, 1);
     drawBoard(byId("phases"), this);
+    // Its button went with it: the focus goes to the phase now in its place, or to adding one.
+    (byId("phases").querySelectorAll(".phase-name")[index] || byId("add-phase"))?.focus();
   },
   changed() {},
 };

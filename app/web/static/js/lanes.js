@@ -132,6 +132,9 @@ function accept(suggestion, button) {
   button.closest(".suggestion").classList.add("accepted");
   changed(true);
   say(suggestion.default ? `The default lane is now ${suggestion.lane}.` : `Rule ${state.rules.length} added.`);
+  // The pressed button is disabled now, which dropped the focus to the page's top: on to the next
+  // suggestion still to take, or to saving.
+  (document.querySelector(".suggestion button.accept:not([disabled])") || byId("save"))?.focus();
 }
 
 const ruleKey = (rule) => JSON.stringify([rule.lane, matchOf(conditions(rule.match))]);
