@@ -103,7 +103,7 @@ def test_a_double_click_uploads_once(page, server, owned, tmp_path):
     page.wait_for_selector("#upload-outcome")
     assert "Stored 0 events of 3 cases (10 already stored" in page.inner_text("#upload-outcome")
     assert len(sent) == 1
-    assert page.is_enabled("#send")  # ready for the next file
+    assert page.get_attribute("#send", "aria-disabled") is None  # ready for the next file
     assert page.errors == []
 
 
@@ -179,6 +179,7 @@ def test_two_edited_conditions_of_a_rule_are_both_kept_and_saved_once(page, serv
     page.dblclick("#save")
     page.locator("#status", has_text="Saved").wait_for()
     assert len(saves) == 1
+    assert page.evaluate("() => document.activeElement.id") == "save"  # still there for the next save
     with api(server) as client:
         rules = client.get(f"/v1/blueprints/{bp}").json()["lanes"]["rules"]
     given = [{kind: value for kind, value in r["match"].items() if value is not None} for r in rules]

@@ -24,18 +24,18 @@ export function say(text, kind = "info") {
   put(line, text || "");
 }
 
-/** Run `work` from `button` one at a time: the button is disabled until the work ends, so a double
- *  click or a second Enter while a save or an upload is in flight does not send it twice. An error is
- *  said, and the button comes back either way. */
+/** Run `work` from `button` one at a time: a double click or a second Enter while a save or an upload
+ *  is in flight does not send it twice. The button is marked aria-disabled, not disabled: disabling
+ *  the focused button would drop the focus to the page's top. An error is said. */
 export async function once(button, work) {
-  if (!button || button.disabled) return;
-  button.disabled = true;
+  if (!button || button.getAttribute("aria-disabled") === "true") return;
+  button.setAttribute("aria-disabled", "true");
   try {
     await work();
   } catch (error) {
     say(describe(error), "error");
   } finally {
-    button.disabled = false;
+    button.removeAttribute("aria-disabled");
   }
 }
 
