@@ -49,7 +49,7 @@ class Held:
             action()
 
     def release(self) -> None:
-        """Let the held requests go; back when the page has their answers."""
+        """Let the held requests go; back when their answers have come to the page."""
         assert self.routes, "no request was held"
         for handle in self.routes:
             with self.page.expect_response(lambda r, url=handle.request.url: r.url == url):
@@ -58,7 +58,8 @@ class Held:
 
 
 def round_trip(page) -> None:
-    """One more request from the page, answered: the page has handled the answers that came before."""
+    """One more request from the page, answered: by then the page has handled the answers that came
+    before it (they were queued to it first)."""
     page.evaluate("() => fetch('/static/js/dom.js').then((r) => r.text())")
 
 
