@@ -9,7 +9,8 @@ import * as panel from "./panel.js";
 import {describe, pathId, say, start} from "./shell.js";
 
 const id = pathId();
-const state = {feed: null, layout: null, flows: new Map(), steps: new Map(), selected: null, zoom: 1};
+const state = {feed: null, layout: null, flows: new Map(), steps: new Map(), selected: null, zoom: 1, loads: 0,
+  edited: new Set()};
 
 function readQuery() {
   const params = new URLSearchParams(window.location.search);
@@ -44,19 +45,26 @@ function segmentOptions(feed) {
   return [...found].sort();
 }
 
+// A control the person changed since the last submit keeps what they typed: a load that answers
+// while they type in another form must not put the old value back.
+function fill(controlId, value) {
+  if (!state.edited.has(controlId)) byId(controlId).value = value;
+}
+
 function fillControls(feed, layout) {
   put(byId("bp-name"), feed.blueprint.name);
   document.title = `${feed.blueprint.name} · Blueprint Miner`;
-  byId("from").value = current.from;
-  byId("to").value = current.to;
-  const pick = byId("segment-pick");
+  fill("from", current.from);
+  fill("to", current.to);
+  const pick = byId("segment-pick"), picked = pick.value;
   const options = segmentOptions(feed);
   const chosen = current.segment[0] || "";
   put(pick, h("option", {value: ""}, "all cases"), options.map((o) => h("option", {value: o, selected: o === chosen}, o)));
-  byId("segment-text").value = chosen && !options.includes(chosen) ? chosen : "";
+  if (state.edited.has("segment-pick") && options.includes(picked)) pick.value = picked;
+  fill("segment-text", chosen && !options.includes(chosen) ? chosen : "");
   const t = layout.thresholds;
-  byId("step-share").value = +(t.steps.share * 100).toFixed(2);
-  byId("flow-share").value = +(t.flows.share * 100).toFixed(2);
+  fill("step-share", +(t.steps.share * 100).toFixed(2));
+  fill("flow-share", +(t.flows.share * 100).toFixed(2));
   const hidden = layout.hidden;
   put(byId("folded"), hidden.steps || hidden.flows
     ? `${hidden.steps} steps and ${hidden.flows} flows are folded away (under the thresholds).`
@@ -228,13 +236,25 @@ function side(feed) {
   put(byId("model-status"), `process model: ${feed.model.status}`);
 }
 
+/** Load and draw what `current` asks for. Only the last load draws: an earlier one answering after it
+ *  (say the thresholds, then "show all") would put back the picture of a query no longer asked. */
 async function load({feedToo = true} = {}) {
+  const run = ++state.loads;
+  const feedPath = `/v1/blueprints/${id}/feed${query(feedQuery())}`;  // the feed held may be another query's
   say("Loading…");
-  const [layout, feed] = await Promise.all([
-    api(`/v1/blueprints/${id}/layout${query(pictureQuery())}`),
-    feedToo || !state.feed ? api(`/v1/blueprints/${id}/feed${query(feedQuery())}`) : state.feed]);
+  let layout, feed;
+  try {
+    [layout, feed] = await Promise.all([
+      api(`/v1/blueprints/${id}/layout${query(pictureQuery())}`),
+      feedToo || feedPath !== state.feedPath ? api(feedPath) : state.feed]);
+  } catch (error) {
+    if (run === state.loads) throw error;
+    return;
+  }
+  if (run !== state.loads) return;
   state.layout = layout;
   state.feed = feed;
+  state.feedPath = feedPath;
   index(feed, layout);
   fillControls(feed, layout);
   const first = !byId("picture");
@@ -246,9 +266,19 @@ async function load({feedToo = true} = {}) {
   say(`${layout.steps.length} steps and ${layout.flows.length} flows shown.`);
 }
 
+const QUERY_CONTROLS = ["from", "to", "segment-pick", "segment-text"], SHARE_CONTROLS = ["step-share", "flow-share"];
+
+function submitted(controls) {
+  for (const control of controls) state.edited.delete(control);
+}
+
 function wire() {
+  for (const form of ["query", "thresholds"]) {
+    for (const type of ["input", "change"]) byId(form).addEventListener(type, (e) => state.edited.add(e.target.id));
+  }
   byId("query").addEventListener("submit", (event) => {
     event.preventDefault();
+    submitted(QUERY_CONTROLS);
     const typed = byId("segment-text").value.trim();
     const picked = byId("segment-pick").value;
     current = {...current, from: byId("from").value, to: byId("to").value,
@@ -257,18 +287,21 @@ function wire() {
     load().catch((error) => say(describe(error), "error"));
   });
   byId("reset-query").addEventListener("click", () => {
+    submitted([...QUERY_CONTROLS, ...SHARE_CONTROLS]);
     current = {from: "", to: "", segment: [], min_step_share: "", min_flow_share: ""};
     remember();
     load().catch((error) => say(describe(error), "error"));
   });
   byId("thresholds").addEventListener("submit", (event) => {
     event.preventDefault();
+    submitted(SHARE_CONTROLS);
     current = {...current, min_step_share: String(Number(byId("step-share").value || 0) / 100),
       min_flow_share: String(Number(byId("flow-share").value || 0) / 100)};
     remember();
     load({feedToo: false}).catch((error) => say(describe(error), "error"));
   });
   byId("show-all").addEventListener("click", () => {
+    submitted(SHARE_CONTROLS);
     current = {...current, min_step_share: "0", min_flow_share: "0"};
     remember();
     load({feedToo: false}).catch((error) => say(describe(error), "error"));
@@ -278,10 +311,12 @@ function wire() {
   byId("zoom-out").addEventListener("click", () => zoomBy(0.8));
   byId("zoom-fit").addEventListener("click", fitWidth);
   const picture = () => query(pictureQuery());
-  byId("dl-svg").addEventListener("click", () => download(`/v1/blueprints/${id}/svg${picture()}`, `blueprint-${id}.svg`));
-  byId("dl-png").addEventListener("click", () => download(`/v1/blueprints/${id}/png${picture()}`, `blueprint-${id}.png`));
-  byId("dl-bpmn").addEventListener("click", () => download(`/v1/blueprints/${id}/bpmn`, `blueprint-${id}.bpmn`)
-    .catch((error) => say(describe(error), "error")));
+  // Each download is said when it fails (an unanswered click looked like nothing happened).
+  const exports = {"dl-svg": () => `svg${picture()}`, "dl-png": () => `png${picture()}`, "dl-bpmn": () => "bpmn"};
+  for (const [button, path] of Object.entries(exports)) {
+    byId(button).addEventListener("click", () => download(`/v1/blueprints/${id}/${path()}`,
+      `blueprint-${id}.${button.slice(3)}`).catch((error) => say(describe(error), "error")));
+  }
   for (const link of document.querySelectorAll("[data-href]")) link.href = link.dataset.href.replace("{id}", id);
 }
 

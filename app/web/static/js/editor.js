@@ -5,27 +5,33 @@
 import {api} from "./api.js";
 import {byId, h, put, table} from "./dom.js";
 import {duration} from "./format.js";
-import {drawBoard, durationInput} from "./phases.js";
-import {can, describe, pathId, say, start} from "./shell.js";
+import {drawBoard, durationInput, focusChip} from "./phases.js";
+import {can, describe, once, pathId, say, start} from "./shell.js";
 
 const id = pathId();
-const state = {sources: [], blueprint: null, feed: null, phases: [], steps: {}};
+const state = {sources: [], blueprint: null, feed: null, phases: [], steps: {}, asked: 0};
 
 function checkedSources() {
   return [...document.querySelectorAll("#source-list input:checked")].map((el) => Number(el.value));
 }
 
+/** The attributes of the checked sources as the choices to join on. Only the last ask fills them: a
+ *  slower answer for an earlier set of boxes would list the wrong sources' attributes. */
 async function correlationOptions(selected) {
-  const names = new Set();
-  for (const sid of checkedSources()) for (const n of await api(`/v1/sources/${sid}/attributes`)) names.add(n);
+  const asked = ++state.asked;
+  const answers = await Promise.all(checkedSources().map((sid) => api(`/v1/sources/${sid}/attributes`)));
+  if (asked !== state.asked) return;
+  const names = new Set(answers.flat());
+  const chosen = byId("correlation").value || selected;  // what the person picked while it loaded stays
   put(byId("correlation"), h("option", {value: "case_id"}, "each source's own case id"),
-    [...names].sort().map((n) => h("option", {value: n, selected: n === selected}, `the attribute ${n}`)));
+    [...names].sort().map((n) => h("option", {value: n, selected: n === chosen}, `the attribute ${n}`)));
 }
 
 function drawSources(chosen) {
   put(byId("source-list"), h("p", {}, "Sources it draws on:"), state.sources.map((src) => h("label", {},
     h("input", {type: "checkbox", value: src.id, checked: chosen.includes(src.id), disabled: !can("admin"),
-      onchange: () => correlationOptions(byId("correlation").value)}), ` ${src.name} (${src.system})`)),
+      onchange: () => correlationOptions().catch((error) => say(describe(error), "error"))}),
+    ` ${src.name} (${src.system})`)),
   state.sources.length ? null : h("p", {class: "muted"}, "No source yet: upload a log first."));
 }
 
@@ -35,11 +41,14 @@ const board = {
     if (from >= 0) this.phases[from].activities = this.phases[from].activities.filter((a) => a !== activity);
     if (to >= 0 && !this.phases[to].activities.includes(activity)) this.phases[to].activities.push(activity);
     drawBoard(byId("phases"), this);
+    focusChip(byId("phases"), activity, to > from);
     say(`${activity} is now in ${to >= 0 ? this.phases[to].name : "no phase"}.`);
   },
   removePhase(index) {
     this.phases.splice(index, 1);
     drawBoard(byId("phases"), this);
+    // Its button went with it: the focus goes to the phase now in its place, or to adding one.
+    (byId("phases").querySelectorAll(".phase-name")[index] || byId("add-phase"))?.focus();
   },
   changed() {},
 };
@@ -105,9 +114,13 @@ function body() {
     lanes: bp.lanes || {rules: [], default: null}, phases, assumptions, filters: bp.filters || {}};
 }
 
-async function save(event) {
+function save(event) {
   event.preventDefault();
   if (!checkedSources().length) return say("Choose at least one source.", "error");
+  return once(byId("save"), store);  // a double click would create two blueprints (or two revisions)
+}
+
+async function store() {
   if (!id) {
     const made = await api("/v1/blueprints", {method: "POST", json: body()});
     window.location.assign(`/blueprints/${made.id}/lanes`);
@@ -157,6 +170,6 @@ start(async () => {
     drawBoard(byId("phases"), board);
   });
   for (const control of ["derived", "add-phase"]) if (!can("admin")) byId(control).remove();
-  byId("definition").addEventListener("submit", (e) => save(e).catch((error) => say(describe(error), "error")));
+  byId("definition").addEventListener("submit", save);
   document.body.dataset.ready = "true";
 });

@@ -6,10 +6,11 @@ import {api} from "./api.js";
 import {byId, debounce, h, put, table} from "./dom.js";
 import {count, counted, share} from "./format.js";
 import {conditions, countLine, LANES, matchOf, ruleItem} from "./rules.js";
-import {can, describe, pathId, say, start} from "./shell.js";
+import {can, describe, once, pathId, say, start} from "./shell.js";
 
 const id = pathId();
-const state = {blueprint: null, rules: [], defaultLane: null, taken: null, run: 0, accepted: new Set()};
+const state = {blueprint: null, rules: [], defaultLane: null, taken: null, run: 0, accepted: new Set(),
+  countedFor: null, countFailed: false};
 
 function clean(rule) {
   const out = {lane: rule.lane, match: matchOf(conditions(rule.match))};
@@ -29,10 +30,16 @@ function lanesBody() {
   return {body: {rules: complete, default: state.defaultLane || null}, where};
 }
 
-/** What rule `i` takes, by the last count (zero for a rule without a condition yet). */
-function takenBy(where, i) {
+/** The last count, if it was of the rules as they are now: after a move, a removal or an accept the
+ *  older count's figures, taken by position, would be shown under other rules until the new one came. */
+function currentCount() {
+  return state.taken && state.countedFor === JSON.stringify(lanesBody().body) ? state.taken : null;
+}
+
+/** What rule `i` takes, by the count (zero for a rule without a condition yet; null: counting). */
+function takenBy(taken, where, i) {
   if (where[i] === null) return {events: 0, activities: 0, cases: 0, top: []};
-  return state.taken && state.taken.rules[where[i]];
+  return taken && (taken.failed ? taken : taken.rules[where[i]]);
 }
 
 function draw() {
@@ -45,26 +52,35 @@ function draw() {
       changed(true);
       byId(`rule-${i + step}`)?.querySelector("select")?.focus();
     },
-    remove: (i) => { state.rules.splice(i, 1); changed(true); },
+    remove: (i) => {
+      state.rules.splice(i, 1);
+      changed(true);
+      // The removed rule's controls are gone: the focus goes to the rule now in its place (or to
+      // adding one), not back to the page's top.
+      const next = Math.min(i, state.rules.length - 1);
+      (next >= 0 ? byId(`rule-${next}`).querySelector("select") : byId("add-rule"))?.focus();
+    },
   };
+  const taken = currentCount();
   put(byId("rules"), state.rules.map((rule, i) => ruleItem(rule, i, state.rules.length, {editable,
-    changed, actions, taken: takenBy(where, i)})));
+    changed, actions, taken: takenBy(taken, where, i)})));
   drawRest();
 }
 
 /** A new count changes only the count lines: the rules' controls stay, and so do the focus and
  *  whatever is being typed (a redraw here took them away while the user typed). */
 function drawCounts() {
-  const {where} = lanesBody();
+  const {where} = lanesBody(), taken = currentCount();
   state.rules.forEach((rule, i) => {
-    byId(`rule-${i}`)?.querySelector(".count")?.replaceWith(countLine(takenBy(where, i)));
+    byId(`rule-${i}`)?.querySelector(".count")?.replaceWith(countLine(takenBy(taken, where, i)));
   });
   drawRest();
 }
 
 function drawRest() {
-  const taken = state.taken;
+  const taken = currentCount();
   if (!taken) return put(byId("rest"), h("p", {class: "muted"}, "counting…"));
+  if (taken.failed) return put(byId("rest"), h("p", {class: "problem"}, `Not counted: ${taken.failed}`));
   const unmapped = taken.unmapped;
   put(byId("rest"), h("p", {id: "default-count"}, state.defaultLane
     ? `The default lane (${state.defaultLane}) takes ${counted(taken.default.events, "event")} of ` +
@@ -78,14 +94,23 @@ function drawRest() {
 }
 
 const recount = debounce(async () => {
-  const run = ++state.run;
+  const run = ++state.run, body = lanesBody().body;
   try {
-    const taken = await api(`/v1/blueprints/${id}/lanes/dry-run`, {method: "POST", json: lanesBody().body});
+    const taken = await api(`/v1/blueprints/${id}/lanes/dry-run`, {method: "POST", json: body});
     if (run !== state.run) return;
     state.taken = taken;
+    state.countedFor = JSON.stringify(body);
     drawCounts();
+    if (state.countFailed) say("");  // the rules count again: the error about the earlier ones is no longer true
+    state.countFailed = false;
   } catch (error) {
-    if (run === state.run) say(describe(error), "error");
+    if (run !== state.run) return;
+    // Said, and in place of the counts: "counting…" would have stayed until the next edit.
+    state.taken = {failed: describe(error)};
+    state.countedFor = JSON.stringify(body);
+    state.countFailed = true;
+    drawCounts();
+    say(describe(error), "error");
   }
 }, 300);
 
@@ -107,6 +132,9 @@ function accept(suggestion, button) {
   button.closest(".suggestion").classList.add("accepted");
   changed(true);
   say(suggestion.default ? `The default lane is now ${suggestion.lane}.` : `Rule ${state.rules.length} added.`);
+  // The pressed button is disabled now, which dropped the focus to the page's top: on to the next
+  // suggestion still to take, or to saving.
+  (document.querySelector(".suggestion button.accept:not([disabled])") || byId("save"))?.focus();
 }
 
 const ruleKey = (rule) => JSON.stringify([rule.lane, matchOf(conditions(rule.match))]);
@@ -159,7 +187,7 @@ function wire() {
     changed(true);
     byId(`rule-${state.rules.length - 1}`).querySelector(".condition-value").focus();
   });
-  byId("save")?.addEventListener("click", () => save().catch((error) => say(describe(error), "error")));
+  byId("save")?.addEventListener("click", () => once(byId("save"), save));  // one save per click, not per double click
   byId("back").href = `/blueprints/${id}`;
 }
 

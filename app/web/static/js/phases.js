@@ -61,6 +61,15 @@ function phaseColumn(phase, index, board) {
   return column;
 }
 
+/** Put the focus on the chip of `activity` after a redraw: on its button the same way if it can go on,
+ *  else the other one (moving a chip with its buttons redraws the board, and the focus fell to the page). */
+export function focusChip(node, activity, forward) {
+  const chip = [...node.querySelectorAll(".chip")].find((c) => c.dataset.activity === activity);
+  const [back, on] = chip ? chip.querySelectorAll("button") : [];
+  const wanted = forward ? on : back;
+  (wanted && !wanted.disabled ? wanted : forward ? back : on)?.focus();
+}
+
 /** Draw the board: the pool of steps in no phase (index -1), then one column per phase. */
 export function drawBoard(node, board) {
   const named = new Set(board.phases.flatMap((p) => p.activities));

@@ -39,30 +39,58 @@ function laneSelect(value, attrs) {
   return h("select", attrs, LANES.map((lane) => h("option", {value: lane, selected: lane === value}, lane)));
 }
 
+/** Replace the condition `was` ([kind, name]) of the rule by `next`, in the rule's match as it is now:
+ *  a copy of the rows taken when the list was drawn would undo an edit made since to another row. */
+function replaceCondition(rule, was, next) {
+  const rows = conditions(rule.match);
+  const at = rows.findIndex(([kind, name]) => kind === was[0] && name === was[1]);
+  if (at < 0) rows.push(next);
+  else rows[at] = next;
+  rule.match = matchOf(rows);
+}
+
+/** Focus the kind picker of the rule's condition `row` after a redraw (its place may have moved). */
+function focusKind(rule, index, row) {
+  const at = conditions(rule.match).findIndex(([kind, name]) => kind === row[0] && name === row[1]);
+  document.getElementById(`rule-${index}`)?.querySelectorAll(".condition select")[at]?.focus();
+}
+
 function conditionRow(rule, index, row, i, {editable, changed}) {
   const [kind, name, value] = row;
   const rows = conditions(rule.match);
-  const update = (next) => {
-    rows[i] = next;
-    rule.match = matchOf(rows);
-    changed();
+  // The row as it is now: each control edits it, so a kind picked and then a value typed keep both
+  // (the values the row was drawn with put the older kind or value back).
+  let now = row;
+  const update = (next, redraw = false) => {
+    replaceCondition(rule, now, next);
+    now = next;
+    changed(redraw);
+  };
+  const pickKind = (k) => {
+    const paired = PAIRED.has(k) !== PAIRED.has(now[0]);  // the attribute name box comes or goes: redraw
+    update([k, PAIRED.has(k) ? now[1] || "channel" : "", now[2]], paired);
+    if (paired) focusKind(rule, index, now);
   };
   const label = `Rule ${index + 1}, condition ${i + 1}`;
   return h("div", {class: "row condition"},
-    h("select", {"aria-label": `${label}: kind`, disabled: !editable,
-      onchange: (e) => update([e.target.value, PAIRED.has(e.target.value) ? name || "channel" : "", value])},
-    KINDS.map(([k, text]) => h("option", {value: k, selected: k === kind}, text))),
+    h("select", {"aria-label": `${label}: kind`, disabled: !editable, onchange: (e) => pickKind(e.target.value)},
+      KINDS.map(([k, text]) => h("option", {value: k, selected: k === kind}, text))),
     PAIRED.has(kind) ? h("input", {value: name, size: 12, "aria-label": `${label}: attribute name`,
-      disabled: !editable, onchange: (e) => update([kind, e.target.value.trim(), value])}) : null,
+      disabled: !editable, onchange: (e) => update([now[0], e.target.value.trim(), now[2]])}) : null,
     h("input", {value, size: 28, "aria-label": `${label}: value`, disabled: !editable, class: "condition-value",
-      onchange: (e) => update([kind, name, e.target.value])}),
+      onchange: (e) => update([now[0], now[1], e.target.value])}),
     editable && rows.length > 1 ? h("button", {type: "button", "aria-label": `${label}: remove`,
-      onclick: () => { rows.splice(i, 1); rule.match = matchOf(rows); changed(true); }}, "✕") : null);
+      onclick: () => {
+        rule.match = matchOf(conditions(rule.match).filter(([k, n]) => k !== now[0] || n !== now[1]));
+        changed(true);
+        document.getElementById(`rule-${index}`)?.querySelector(".condition-value")?.focus();  // not the page top
+      }}, "✕") : null);
 }
 
 /** What a rule takes, as one line ("counting…" until the first count). */
 export function countLine(taken) {
   if (!taken) return h("p", {class: "count"}, "counting…");
+  if (taken.failed) return h("p", {class: "count none"}, "not counted (the rules as they are have an error)");
   if (!taken.events) return h("p", {class: "count none"}, "takes no events (an earlier rule took them, or none match)");
   const top = taken.top.slice(0, 4).map((t) => `${t.activity} (${count(t.events)})`).join(", ");
   return h("p", {class: "count"}, `takes ${counted(taken.events, "event")} of ` +
@@ -87,6 +115,7 @@ export function ruleItem(rule, index, total, {editable, changed, actions, taken}
       rows.push(["activity", "", ""]);
       rule.match = {...rule.match, activity: rule.match.activity ?? ""};
       changed(true);
+      document.getElementById(`rule-${index}`)?.querySelector(".condition-value")?.focus();  // the new row's value
     }}, "and another condition")) : null,
     h("div", {class: "row"}, h("label", {}, "Evidence it produces ",
       h("input", {value: rule.evidence || "", size: 22, disabled: !editable, placeholder: "e.g. confirmation email",

@@ -24,6 +24,21 @@ export function say(text, kind = "info") {
   put(line, text || "");
 }
 
+/** Run `work` from `button` one at a time: a double click or a second Enter while a save or an upload
+ *  is in flight does not send it twice. The button is marked aria-disabled, not disabled: disabling
+ *  the focused button would drop the focus to the page's top. An error is said. */
+export async function once(button, work) {
+  if (!button || button.getAttribute("aria-disabled") === "true") return;
+  button.setAttribute("aria-disabled", "true");
+  try {
+    await work();
+  } catch (error) {
+    say(describe(error), "error");
+  } finally {
+    button.removeAttribute("aria-disabled");
+  }
+}
+
 /** A problem from the API, in words: its detail and its first row errors. */
 export function describe(error) {
   if (!(error instanceof ApiError)) return String(error && error.message ? error.message : error);
@@ -71,19 +86,25 @@ function askForKey(init) {
   byId("signin").hidden = false;
   byId("page").hidden = true;
   byId("key").focus();
+  let signing = false;  // a second Enter while /v1/me answers would start the page twice (every control wired twice)
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (signing) return;
+    signing = true;
     const key = byId("key").value.trim();
     const problem = byId("signin-problem");
     put(problem, "");
+    let answer;
     try {
-      const answer = await api("/v1/me", {key});
-      keepKey(key);
-      byId("key").value = "";
-      await run(answer, init);
+      answer = await api("/v1/me", {key});
     } catch (error) {
-      put(problem, error.status === 401 ? "That key was not accepted." : describe(error));
+      signing = false;
+      return put(problem, error.status === 401 ? "That key was not accepted." : describe(error));
     }
+    keepKey(key);
+    byId("key").value = "";
+    // Signed in for good: later submits of the hidden form are ignored. run() says its own error.
+    await run(answer, init).catch(() => {});
   });
 }
 

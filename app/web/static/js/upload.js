@@ -5,11 +5,11 @@ import {api, ApiError, query, uploadWithProgress} from "./api.js";
 import {byId, h, put, table} from "./dom.js";
 import {count} from "./format.js";
 import {drawMapping, missing, readMapping} from "./mapping.js";
-import {can, describe, say, start} from "./shell.js";
+import {can, describe, once, say, start} from "./shell.js";
 
 const PREVIEW_BYTES = 4 << 20;
 const WHOLE_ONLY = /\.(parquet|pq|jsonocel|xmlocel)(\.gz)?$/i;
-const state = {sources: [], file: null, preview: null};
+const state = {sources: [], file: null, preview: null, asked: 0};
 
 function sourceChosen() {
   const value = byId("source").value;
@@ -46,20 +46,26 @@ function rejectedTable(errors, caption) {
 }
 
 async function preview(file) {
+  // Only the file chosen last counts: an earlier, slower preview answering after it would show (and
+  // map) the other file's columns while the upload sends this one.
+  const asked = ++state.asked;
   state.file = file;
+  state.preview = null;
   const partial = file.size > PREVIEW_BYTES && !WHOLE_ONLY.test(file.name);
   const form = new FormData();
   form.append("file", partial ? file.slice(0, PREVIEW_BYTES) : file, file.name);
   say(`Reading the beginning of ${file.name}…`);
+  let answer;
   try {
-    state.preview = await api(`/v1/uploads/preview${query({partial: partial ? "true" : ""})}`,
-      {method: "POST", body: form});
+    answer = await api(`/v1/uploads/preview${query({partial: partial ? "true" : ""})}`, {method: "POST", body: form});
   } catch (error) {
-    state.preview = null;
+    if (asked !== state.asked) return;
     put(byId("preview"), h("p", {class: "problem"}, describe(error)));
     byId("mapping-set").hidden = true;
     return say("");
   }
+  if (asked !== state.asked) return;
+  state.preview = answer;
   put(byId("preview"), rowsTable(state.preview), rejectedTable(state.preview.rejected, "Rows the file's reader rejected"));
   say(`${file.name}: ${state.preview.columns.length} columns.`);
   showMapping();
@@ -87,6 +93,7 @@ function currentMapping() {
 }
 
 async function check() {
+  if (!state.preview) return say("Choose a file first, and wait for its first rows.", "error");
   const {mapping, timezone} = currentMapping();
   const lacking = state.preview.format === "xes" ? [] : missing(mapping);
   if (lacking.length) return say(`Choose ${lacking.join(", ")}.`, "error");
@@ -152,9 +159,13 @@ function showResult(upload, source) {
     h("a", {href: "/"}, "All blueprints")));
 }
 
-async function send(event) {
+function send(event) {
   event.preventDefault();
   if (!state.file || !state.preview) return say("Choose a file first.", "error");
+  return once(byId("send"), sendFile);  // a double click would upload the file twice
+}
+
+async function sendFile() {
   put(byId("result"), "");
   let source;
   try {
@@ -192,7 +203,7 @@ function wire() {
     drop.classList.remove("over");
     if (e.dataTransfer.files[0]) preview(e.dataTransfer.files[0]);
   });
-  byId("check").addEventListener("click", () => check().catch((error) => say(describe(error), "error")));
+  byId("check").addEventListener("click", () => once(byId("check"), check));
   byId("upload-form").addEventListener("submit", send);
 }
 
