@@ -247,3 +247,26 @@ def test_a_failed_download_is_said(page, server, owned):
         page.click("#dl-svg")
     page.locator("#status.error", has_text="min_step_share").wait_for()
     assert page.errors == []
+
+
+def test_another_condition_beside_an_activity_condition_is_a_new_row(page, server, owned):
+    """It added nothing: the new row was 'activity is', and a match holds one activity condition."""
+    with api(server) as client:
+        bp = client.post("/v1/blueprints", json={"name": "Two conditions", "sources": [owned["source"]], "lanes": {
+            "rules": [{"lane": "customer", "match": {"activity": "Order"}}]}}).json()["id"]
+    sign_in(page, f"{server.url}/blueprints/{bp}/lanes", ADMIN)
+    page.locator("#rest h3", has_text="Unmapped").wait_for()
+    page.click("#rule-0 button:text('and another condition')")
+    assert page.locator("#rule-0 .condition").count() == 2
+    assert page.input_value("[aria-label='Rule 1, condition 2: kind']") == "role"  # another field than activity
+    assert focused_label(page) == "Rule 1, condition 2: value"
+    page.keyboard.type("customer")
+    with page.expect_response(lambda r: r.url.endswith("/lanes/dry-run")):
+        page.keyboard.press("Tab")
+    page.locator("#rule-0 .count", has_text="takes 3 events").wait_for()  # the three Orders, by customers
+    page.click("#save")
+    page.locator("#status", has_text="Saved").wait_for()
+    with api(server) as client:
+        rule = client.get(f"/v1/blueprints/{bp}").json()["lanes"]["rules"][0]
+    assert {k: v for k, v in rule["match"].items() if v is not None} == {"activity": "Order", "role": "customer"}
+    assert page.errors == []

@@ -98,6 +98,17 @@ export function countLine(taken) {
     `${top}${taken.activities > 4 ? ", …" : ""}`);
 }
 
+/** The kind of a new condition: the first whose field no condition reads yet ("role is" beside
+ *  "activity is"), else the first kind not used, else another attribute. A match holds one condition
+ *  of each kind, so adding "activity is" beside an activity condition added nothing. */
+function unusedKind(match) {
+  const used = (kind) => match[kind] !== undefined && match[kind] !== null;
+  const field = (kind) => kind.replace(/_regex$/, "");
+  const single = KINDS.map(([kind]) => kind).filter((kind) => !PAIRED.has(kind));
+  return single.find((kind) => !single.some((other) => used(other) && field(other) === field(kind)))
+    ?? single.find((kind) => !used(kind)) ?? "attribute";
+}
+
 /** The list item of rule `index`; `actions` moves or removes it, `changed(redraw)` after any edit. */
 export function ruleItem(rule, index, total, {editable, changed, actions, taken}) {
   const rows = conditions(rule.match);
@@ -112,10 +123,12 @@ export function ruleItem(rule, index, total, {editable, changed, actions, taken}
         h("button", {type: "button", "aria-label": `${name}: remove`, onclick: () => actions.remove(index)}, "Remove")] : null),
     rows.map((row, i) => conditionRow(rule, index, row, i, {editable, changed})),
     editable ? h("div", {class: "row"}, h("button", {type: "button", class: "link", onclick: () => {
-      rows.push(["activity", "", ""]);
-      rule.match = {...rule.match, activity: rule.match.activity ?? ""};
+      const kind = unusedKind(rule.match);
+      rule.match = PAIRED.has(kind) ? {...rule.match, [kind]: {...(rule.match[kind] || {}), "": ""}}
+        : {...rule.match, [kind]: ""};
       changed(true);
-      document.getElementById(`rule-${index}`)?.querySelector(".condition-value")?.focus();  // the new row's value
+      const at = conditions(rule.match).findIndex(([k, n, v]) => k === kind && n === "" && v === "");
+      document.querySelector(`[aria-label="${name}, condition ${at + 1}: value"]`)?.focus();  // the new row's value
     }}, "and another condition")) : null,
     h("div", {class: "row"}, h("label", {}, "Evidence it produces ",
       h("input", {value: rule.evidence || "", size: 22, disabled: !editable, placeholder: "e.g. confirmation email",
