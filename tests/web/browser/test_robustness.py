@@ -270,3 +270,29 @@ def test_another_condition_beside_an_activity_condition_is_a_new_row(page, serve
         rule = client.get(f"/v1/blueprints/{bp}").json()["lanes"]["rules"][0]
     assert {k: v for k, v in rule["match"].items() if v is not None} == {"activity": "Order", "role": "customer"}
     assert page.errors == []
+
+
+def test_the_upload_screen_takes_no_source_for_granted(page, server, owned, tmp_path):
+    """With sources in the workspace, none is chosen until the person chooses (the first one was,
+    and a new log went into it unnoticed); a link can name one (/upload?source=ID)."""
+    log = tmp_path / "other.csv"
+    log.write_text(CSV)
+    sent = requests_of(page, "POST", "/uploads")
+    sign_in(page, f"{server.url}/upload", ADMIN)
+    assert page.input_value("#source") == ""
+    page.set_input_files("#file", log)
+    page.wait_for_selector("#preview table")
+    page.click("#send")
+    page.locator("#status", has_text="Choose the source these events go into").wait_for()
+    assert sent == [] and page.evaluate("() => document.activeElement.id") == "source"
+    page.goto(f"{server.url}/upload?source={owned['source']}")
+    page.wait_for_selector("body[data-ready]", state="attached")
+    assert page.input_value("#source") == str(owned["source"])
+    page.set_input_files("#file", log)
+    page.wait_for_selector("#preview table")
+    page.click("#send")
+    page.wait_for_selector("#upload-outcome")
+    assert len(sent) == 1 and sent[0].split("?")[0].endswith(f"/v1/sources/{owned['source']}/uploads")
+    again = page.get_attribute("#result a:text('Upload another file into it')", "href")
+    assert again == f"/upload?source={owned['source']}"
+    assert page.errors == []

@@ -16,10 +16,16 @@ function sourceChosen() {
   return value === "new" ? null : state.sources.find((s) => String(s.id) === value) || null;
 }
 
+/** The sources to choose from. None is chosen for the user unless the link named one
+ *  (/upload?source=ID) or there is nothing else: the first source, chosen silently, took many a
+ *  new log into a source it does not belong to. */
 async function loadSources() {
   state.sources = await api("/v1/sources");
+  const named = Number(new URLSearchParams(window.location.search).get("source"));
+  const preset = state.sources.some((s) => s.id === named) ? named : null;
   const select = byId("source");
-  put(select, state.sources.map((s) => h("option", {value: s.id}, `${s.name} (${s.system})`)),
+  put(select, state.sources.length ? h("option", {value: "", selected: preset === null}, "— choose a source —") : null,
+    state.sources.map((s) => h("option", {value: s.id, selected: s.id === preset}, `${s.name} (${s.system})`)),
     can("admin") ? h("option", {value: "new", selected: !state.sources.length}, "A new source…") : null);
   if (!state.sources.length && !can("admin")) say("This workspace has no source, and this key may not create one.", "error");
   onSource();
@@ -156,12 +162,17 @@ function showResult(upload, source) {
       : `The upload failed: ${upload.detail || "see the rows below"}`),
   rejectedTable(upload.errors || [], "Rejected rows"),
   h("p", {}, h("a", {href: `/blueprints/new?source=${source.id}`}, "Create a blueprint from this source"), " · ",
+    h("a", {href: `/upload?source=${source.id}`}, "Upload another file into it"), " · ",
     h("a", {href: "/"}, "All blueprints")));
 }
 
 function send(event) {
   event.preventDefault();
   if (!state.file || !state.preview) return say("Choose a file first.", "error");
+  if (!byId("source").value) {
+    byId("source").focus();
+    return say("Choose the source these events go into (or a new one).", "error");
+  }
   return once(byId("send"), sendFile);  // a double click would upload the file twice
 }
 
