@@ -40,6 +40,9 @@ import pyarrow.compute as pc
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `tests.support.postgres` is imported from the checkout
     sys.path.insert(0, str(ROOT))
+from bench.pace import describe as describe_pace  # noqa: E402
+from bench.pace import machine_pace  # noqa: E402
+
 OUT = ROOT / "bench" / "out"
 EXE = ROOT / ".venv" / "bin" / "blueprint-miner"
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -727,6 +730,8 @@ def main(argv: list[str] | None = None) -> int:
     cases = [c.strip() for c in args.only.split(",") if c.strip()]
     logs = ensure_logs(args.events)
     rows: list[dict] = []
+    pace = machine_pace()
+    print(describe_pace(pace), flush=True)
     for case in cases:
         print(f"running {case} ...", flush=True)
         if case == "csv-sqlite":
@@ -760,7 +765,8 @@ def main(argv: list[str] | None = None) -> int:
     extra = report(rows, rust, logs)
     out = {
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                    "pace": pace},
         "log": {k: (str(v) if isinstance(v, Path) else v) for k, v in logs.items()},
         "targets": TARGETS, "results": rows, "rustxes": rust, "xes_vs_rustxes": extra["ratio"],
     }
