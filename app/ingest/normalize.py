@@ -28,6 +28,8 @@ class Canonical:
     errors: list[dict] = field(default_factory=list)
     bad_rows: int = 0
     cases: np.ndarray | None = None
+    frame: pd.DataFrame | None = None  # the valid rows' raw columns, row for row
+    attribute_columns: tuple[str, ...] = ()  # those of them that went into `attributes`
 
 
 def _text(frame: pd.DataFrame, column: str | None) -> pd.Series | None:
@@ -121,13 +123,14 @@ def canonicalize(batch: RawBatch, m: ResolvedMapping, *, zone: str, max_errors: 
         errs.add((start != NAT) & (ts != NAT) & (start > ts), m.start_timestamp, "start_timestamp is after timestamp")
     keep = ~errs.bad
     kept = frame if keep.all() else frame.loc[keep]
+    attribute_columns = [c for c in frame.columns if c not in m.used_columns()]
     columns = {
         "case_id": _arrow(case_id, keep), "activity": _arrow(activity, keep), "timestamp": pa.array(ts[keep]),
         "start_timestamp": pa.array(start[keep], mask=start[keep] == NAT) if start is not None
         else pa.nulls(int(keep.sum()), pa.int64()),
         "resource": _arrow(_text(frame, m.resource), keep), "role": _arrow(_text(frame, m.role), keep),
         "lifecycle": _arrow(_text(frame, m.lifecycle), keep),
-        "attributes": attributes_json(kept, [c for c in frame.columns if c not in m.used_columns()]),
+        "attributes": attributes_json(kept, attribute_columns),
         # The event id is an opaque key, compared byte for byte: not normalised.
         "ordinal": pa.array(batch.rows[keep] - 1), "event_key": _arrow(_text(frame, m.event_id), keep, raw=True)}
     table = pa.table(columns)
@@ -135,7 +138,8 @@ def canonicalize(batch: RawBatch, m: ResolvedMapping, *, zone: str, max_errors: 
     table = table.append_column("hash_hi", pa.array(hi)).append_column("hash_lo", pa.array(lo))
     errors = sorted(batch.errors + errs.listed(max_errors), key=lambda e: (e["row"] or 0, e["column"] or ""))
     return Canonical(table=table, errors=errors[:max_errors], bad_rows=int(errs.bad.sum()) + len(batch.errors),
-                     cases=pc.unique(columns["case_id"]).to_numpy(zero_copy_only=False))
+                     cases=pc.unique(columns["case_id"]).to_numpy(zero_copy_only=False), frame=kept,
+                     attribute_columns=tuple(attribute_columns))
 
 
 def _with_columns(frame: pd.DataFrame, names: set[str]) -> pd.DataFrame:

@@ -25,6 +25,7 @@ from app.jobs.wakeup import announce
 from app.sources import repository as source_repository
 from app.sources import service as sources
 from app.sources.models import Source
+from app.store import columnar
 from app.store import repository as events
 from app.store.digests import RunMemory
 from app.store.writer import event_writer
@@ -144,6 +145,7 @@ def _store(session: Session, *, upload: Upload, batches: Iterable[RawBatch], opt
     source = session.get(Source, upload.source_id)
     writer = event_writer(session, staging_dir=settings.staging_dir,
                           ids=(upload.workspace_id, upload.source_id, upload.id), memory=memory)
+    part = columnar.part_writer(settings.data_dir, source_id=source.id, upload_id=upload.id, mapping=source.mapping)
     tally, resolved, written = tally if tally is not None else Tally(), None, []
     try:
         for batch in batches:
@@ -161,15 +163,22 @@ def _store(session: Session, *, upload: Upload, batches: Iterable[RawBatch], opt
             if canon.table is not None and canon.table.num_rows and (
                     options.on_error == OnError.skip or not tally.rows_rejected):
                 writer.add(canon.table)
+                part.add(canon.table, canon.frame, canon.attribute_columns)
                 if replace_changed and resolved.event_id:
                     written.append(canon.table)
             progress(tally.rows_read)
         _check_outcome(tally, options)
         inserted = writer.finish()
+    except BaseException:
+        part.drop()
+        raise
     finally:
         writer.close()
     if written and inserted < tally.valid:  # some rows were stored already: any of them changed?
         inserted += _replace_changed(session, upload, written, tally)
+    # The part is the upload's events if no stored event was replaced and every valid row was stored
+    # new, but for the file's own repeats (the part checks that its distinct rows are `inserted`).
+    part.drop() if tally.updated else part.keep(inserted)
     if inserted:
         source_repository.bump_data_version(session, source_id=source.id)
     return _succeeded(upload, tally, inserted)

@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from sqlalchemy import Engine
 
 from app.scratch import remove_orphans, scratch_name
 from app.store.frames import COLUMNS, read_rows
+from app.store.parts import PartWriter, forget_parts, read_part
 
 log = logging.getLogger("app.store.columnar")
 _META = b"blueprint-miner"
@@ -67,6 +69,43 @@ def _lock(directory: Path) -> threading.RLock:
         return _locks.setdefault(directory, threading.RLock())
 
 
+def part_writer(data_dir: Path, *, source_id: int, upload_id: int, mapping: dict) -> PartWriter:
+    """A part for this upload's batches (app/store/parts.py), with every attribute the copy holds
+    now or will be asked for first, so the next refresh can take it whole."""
+    directory = source_directory(data_dir, source_id)
+    return PartWriter(directory, source_id=source_id, upload_id=upload_id,
+                      attributes=sorted(set(feed_attributes(mapping)) | set(_held_attributes(directory))))
+
+
+def _held_attributes(directory: Path) -> list[str]:
+    files = sorted(directory.glob("*.arrow"), key=lambda p: p.stat().st_mtime_ns) if directory.exists() else []
+    for path in reversed(files):
+        try:
+            with pa.memory_map(str(path)) as source:
+                return json.loads(pa.ipc.open_file(source).schema.metadata[_META]).get("attributes", [])
+        except (OSError, KeyError, ValueError, pa.ArrowInvalid):
+            continue
+    return []
+
+
+def _missing_rows(engine: Engine, directory: Path, *, source_id: int, missing: list[UploadKey], held: list[str],
+                  data_dir: Path) -> tuple[pa.Table, set[int]]:
+    """The rows of uploads the copy lacks: from their parts where there are, else from SQL; and
+    the ids of the uploads taken from parts."""
+    tables, from_parts = [], set()
+    for upload in missing:
+        part = read_part(directory, upload.id, upload.events, held)
+        if part is not None:
+            tables.append(pa.Table.from_batches([_encoded(b, held) for b in part.to_batches()], schema=schema(held)))
+            from_parts.add(upload.id)
+    rest = [u.id for u in missing if u.id not in from_parts]
+    if rest:
+        batches = [_encoded(b, held) for b in read_rows(engine, source_id=source_id, attributes=held,
+                                                         upload_ids=rest, scratch_dir=data_dir / "staging")]
+        tables.append(pa.Table.from_batches(batches, schema=schema(held)))
+    return pa.concat_tables(tables) if tables else schema(held).empty_table(), from_parts
+
+
 def source_table(engine: Engine, *, source_id: int, uploads: list[UploadKey], attributes: list[str],
                  data_dir: Path) -> pa.Table:
     """The source's events from these uploads, with at least the attributes asked for."""
@@ -89,18 +128,17 @@ def source_table(engine: Engine, *, source_id: int, uploads: list[UploadKey], at
             wanted = pa.array([u.id for u in keep], pa.int64())
             parts.append(cached if len(keep) == len(have) else
                          cached.filter(pc.is_in(cached["upload_id"], value_set=wanted)))
-        complete = True
+        complete, from_parts = True, set()
         if missing:
-            batches = [_encoded(b, held) for b in read_rows(engine, source_id=source_id, attributes=held,
-                                                             upload_ids=[u.id for u in missing],
-                                                             scratch_dir=data_dir / "staging")]
-            rows = pa.Table.from_batches(batches, schema=schema(held))
+            rows, from_parts = _missing_rows(engine, directory, source_id=source_id, missing=missing, held=held,
+                                             data_dir=data_dir)
             complete = _counts_match(rows, missing)
             parts.append(rows)
         table = pa.concat_tables(parts).combine_chunks() if parts else schema(held).empty_table()
         table = table.take(np.lexsort((table["ordinal"].to_numpy(), table["upload_id"].to_numpy())))
         if complete:  # an upload deleted while it was read would be cached as empty: never keep that
             _write(directory, table, {"uploads": [u.as_list() for u in uploads], "attributes": held})
+            forget_parts(directory, from_parts)
         return table
 
 
@@ -159,5 +197,4 @@ def forget_source(data_dir: Path, source_id: int) -> None:
     """Remove a deleted source's copy (best effort: a stale copy is never used anyway)."""
     directory = source_directory(data_dir, source_id)
     with _lock(directory):
-        for path in directory.glob("*") if directory.exists() else []:
-            path.unlink(missing_ok=True)
+        shutil.rmtree(directory, ignore_errors=True)  # the copies and the parts
