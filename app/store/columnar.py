@@ -4,8 +4,10 @@ SQLite hands rows out at about 2 s per million and mining wants whole columns, s
 events are also kept as one Arrow IPC file (text dictionary-encoded), memory-mapped on read
 (about 0.1 s per million). The file is a cache, never the truth: it records which uploads
 (id, creation time, event count) and which attributes it holds. An upload's events never change
-once committed, so a stale file is brought up to date by reading only the uploads it lacks from
-SQL and dropping the rows of uploads deleted since. A missing or unreadable file is rebuilt."""
+once committed, so a stale file is brought up to date by reading only the uploads it lacks and
+dropping the rows of uploads deleted since. An upload it lacks is taken from its part (written from
+the upload's own batches, app/store/parts.py) where there is one, else read from SQL. A missing or
+unreadable file is rebuilt."""
 
 import hashlib
 import json
