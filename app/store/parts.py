@@ -90,26 +90,33 @@ class PartWriter:
         `attribute_columns` went into the events' attributes."""
         if not self.usable:
             return
-        columns = []
-        for field in self.schema:
-            if field.name in ("source_id", "upload_id"):
-                value = self.source_id if field.name == "source_id" else self.upload_id
-                columns.append(pa.array([value] * table.num_rows, pa.int64()))
-            elif field.name.startswith("attr:"):
-                text = _attribute_text(frame, attribute_columns, field.name.removeprefix("attr:"), table.num_rows)
-                if text is None:
-                    return self.drop()
-                columns.append(text)
-            else:
-                columns.append(table[field.name].cast(field.type))
+        batch = self._batch(table, frame, attribute_columns)
+        if batch is None:
+            return self.drop()
         try:
             self._open()
-            self._writer.write_batch(pa.RecordBatch.from_arrays([pa.concat_arrays(c.chunks) if isinstance(
-                c, pa.ChunkedArray) else c for c in columns], schema=self.schema))
+            self._writer.write_batch(batch)
         except OSError as exc:  # a cache: the copy reads SQL instead
             log.warning("could not write a part of the columnar copy", extra={"error": str(exc)})
             return self.drop()
-        self.rows += table.num_rows
+        self.rows += batch.num_rows
+
+    def _batch(self, table: pa.Table, frame: pd.DataFrame | None,
+               attribute_columns: tuple[str, ...]) -> pa.RecordBatch | None:
+        """The rows as the part holds them; None when an attribute of the copy is no text here."""
+        constant = {"source_id": self.source_id, "upload_id": self.upload_id}
+        columns = []
+        for field in self.schema:
+            if field.name in constant:
+                columns.append(pa.array(np.full(table.num_rows, constant[field.name], dtype=np.int64)))
+            elif field.name.startswith("attr:"):
+                text = _attribute_text(frame, attribute_columns, field.name.removeprefix("attr:"), table.num_rows)
+                if text is None:
+                    return None
+                columns.append(text)
+            else:
+                columns.append(table.column(field.name).combine_chunks().cast(field.type))
+        return pa.RecordBatch.from_arrays(columns, schema=self.schema)
 
     def _open(self) -> None:
         if self._writer is None:
