@@ -178,7 +178,10 @@ def _store(session: Session, *, upload: Upload, batches: Iterable[RawBatch], opt
         inserted += _replace_changed(session, upload, written, tally)
     # The part is the upload's events if no stored event was replaced and every valid row was stored
     # new, but for the file's own repeats (the part checks that its distinct rows are `inserted`).
-    part.drop() if tally.updated else part.keep(inserted)
+    if tally.updated:
+        part.drop()
+    else:
+        part.keep(inserted)
     if inserted:
         source_repository.bump_data_version(session, source_id=source.id)
     return _succeeded(upload, tally, inserted)

@@ -79,9 +79,13 @@ def part_writer(data_dir: Path, *, source_id: int, upload_id: int, mapping: dict
                       attributes=sorted(set(feed_attributes(mapping)) | set(_held_attributes(directory))))
 
 
-def _held_attributes(directory: Path) -> list[str]:
+def _newest_first(directory: Path) -> list[Path]:
     files = sorted(directory.glob("*.arrow"), key=lambda p: p.stat().st_mtime_ns) if directory.exists() else []
-    for path in reversed(files):
+    return files[::-1]
+
+
+def _held_attributes(directory: Path) -> list[str]:
+    for path in _newest_first(directory):
         try:
             with pa.memory_map(str(path)) as source:
                 return json.loads(pa.ipc.open_file(source).schema.metadata[_META]).get("attributes", [])
@@ -162,8 +166,7 @@ def _encoded(rows: pa.RecordBatch, attributes: list[str]) -> pa.RecordBatch:
 
 
 def _open_latest(directory: Path) -> tuple[pa.Table | None, dict]:
-    files = sorted(directory.glob("*.arrow"), key=lambda p: p.stat().st_mtime_ns) if directory.exists() else []
-    for path in reversed(files):
+    for path in _newest_first(directory):
         try:
             with pa.memory_map(str(path)) as source:
                 table = pa.ipc.open_file(source).read_all()
